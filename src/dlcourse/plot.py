@@ -1,0 +1,80 @@
+"""One plotting style for the whole book, and `show`, which gives every figure its alt text.
+
+On a built page a figure is an ``<img>`` inside a ``<figure>``, with the alt text a screen reader
+reads and an optional caption. Outside a notebook (a script, the test suite) ``show`` falls back
+to ``plt.show()``, so a snippet pasted into a reader's project still works.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+__all__ = ["use_style", "show", "COLORS"]
+
+# Colour-blind-safe palette (Okabe and Ito), in the order lines are drawn.
+COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style: readable sizes, light grid, the palette above."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 3.8),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "savefig.bbox": "tight",
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+            "axes.prop_cycle": mpl.cycler(color=COLORS),
+        }
+    )
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def show(fig: plt.Figure | None = None, alt: str = "", caption: str | None = None) -> None:
+    """Display ``fig`` (default: the current figure) with alt text, then close it.
+
+    Args:
+        fig: the figure to show.
+        alt: what the figure shows, for readers who cannot see it. Required: an empty
+            string raises ``ValueError``, so no figure in the book goes without one.
+        caption: optional text printed under the figure.
+    """
+    if not alt.strip():
+        raise ValueError("show() needs alt text describing the figure; got an empty string")
+    fig = plt.gcf() if fig is None else fig
+    if not _in_notebook():
+        plt.show()
+        plt.close(fig)
+        return
+    from IPython.display import HTML, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    display(
+        HTML(
+            f'<figure class="dl-figure"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}">{figcaption}</figure>'
+        )
+    )
