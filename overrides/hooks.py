@@ -7,6 +7,8 @@
 2. MathJax is served from the site itself (copied from the ``jupyter-server-mathjax`` package),
    so equations typeset offline.
 3. Every chapter is also written as an ``.ipynb`` beside its page, for the download button.
+4. A cell that fails at build time is reported with its page and the line of its code block,
+   as the test suite reports it (nbclient alone prints the cell, not where it lives).
 """
 
 from __future__ import annotations
@@ -24,13 +26,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src" / "dlcourse"
 CACHE_ROOT = ROOT / ".cache" / "mkdocs-jupyter"
 MATHJAX_DEST = "assets/mathjax"
+# Loaded by the `local/dlcourse` entry of the MathJax URL in mkdocs.yml.
+MATHJAX_LOCAL_CONFIG = """\
+MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  SVG: {font: "STIX-Web"}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/dlcourse.js");
+"""
 
 
-def source_hash() -> str:
+def source_hash(sources: Path = SOURCES) -> str:
     """A short hash of every file of the package: it changes whenever the package does."""
     digest = hashlib.sha256()
-    for path in sorted(SOURCES.rglob("*.py")):
-        digest.update(path.relative_to(SOURCES).as_posix().encode())
+    for path in sorted(sources.rglob("*.py")):
+        digest.update(path.relative_to(sources).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -42,7 +52,49 @@ def _jupyter_plugin(config):
     raise RuntimeError("mkdocs.yml must enable the mkdocs-jupyter plugin")
 
 
+class ChapterExecutionError(RuntimeError):
+    """A chapter's code block raised while the site was being built."""
+
+
+def block_line(page: Path, cell_source: str) -> int | None:
+    """The 1-based line of the code fence whose body is ``cell_source``, if it is found."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    body = cell_source.strip("\n").splitlines()
+    if not body:
+        return None
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```") and lines[i + 1 : i + 1 + len(body)] == body:
+            return i + 1
+    return None
+
+
+def _with_location(nb2html):
+    """Wrap mkdocs-jupyter's converter so that a failing cell names its page and line."""
+    from nbclient.exceptions import CellExecutionError
+
+    def convert(nb_path, *args, **kwargs):
+        try:
+            return nb2html(nb_path, *args, **kwargs)
+        except CellExecutionError as error:
+            text = str(error)
+            marker = "------------------"
+            source = text.split(marker)[1] if text.count(marker) >= 2 else ""
+            line = block_line(Path(nb_path), source)
+            where = f"{nb_path}:{line}" if line else str(nb_path)
+            raise ChapterExecutionError(
+                f"{where}: a code block failed while building the page "
+                f"({error.ename}: {error.evalue})\n{text}"
+            ) from None
+
+    convert.wrapped = nb2html
+    return convert
+
+
 def on_config(config):
+    from mkdocs_jupyter import convert
+
+    if not hasattr(convert.nb2html, "wrapped"):
+        convert.nb2html = _with_location(convert.nb2html)
     plugin = _jupyter_plugin(config)
     if plugin.config["cache"]:
         cache_dir = CACHE_ROOT / source_hash()
@@ -64,6 +116,11 @@ def _copy_mathjax(site_dir: Path) -> None:
         shutil.rmtree(dest)
     # Localisations are not needed for an English site and are a sixth of the size.
     shutil.copytree(static, dest, ignore=shutil.ignore_patterns("localization"))
+    # The package carries the STIX-Web fonts only: without this, MathJax asks for its TeX
+    # fonts, gets 404s and falls back to whatever the system has.
+    local = dest / "config" / "local"
+    local.mkdir(parents=True, exist_ok=True)
+    (local / "dlcourse.js").write_text(MATHJAX_LOCAL_CONFIG, encoding="utf-8")
 
 
 def _write_notebooks(config) -> None:
