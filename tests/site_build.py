@@ -28,7 +28,9 @@ def write_config(tmp: Path, docs_dir: Path, execute: list[str], nav=None) -> Pat
         config["nav"] = nav
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "mkdocs-jupyter" in plugin:
-            skipped = [p.name for p in (docs_dir / "chapters").glob("*.md") if p.name not in execute]
+            skipped = [
+                p.name for p in (docs_dir / "chapters").glob("*.md") if p.name not in execute
+            ]
             plugin["mkdocs-jupyter"]["ignore"] = [f"*/chapters/{name}" for name in skipped]
     path = tmp / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

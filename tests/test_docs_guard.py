@@ -100,7 +100,10 @@ def test_guard_accepts_declared_skip_and_display_blocks(fake_root):
 
 
 def test_blocks_share_one_namespace_in_page_order(fake_root):
-    page = _page(fake_root, "# T\n\n```python\nx = 2\n```\n\ntext\n\n```python\ny = x * 21\nassert y == 42\n```\n")
+    page = _page(
+        fake_root,
+        "# T\n\n```python\nx = 2\n```\n\ntext\n\n```python\ny = x * 21\nassert y == 42\n```\n",
+    )
     assert run_page(page) == (2, [])
 
 

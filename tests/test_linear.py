@@ -84,7 +84,9 @@ def test_fewer_examples_than_features_is_singular():
     np.testing.assert_allclose(X @ W + b, y, atol=1e-10)  # interpolates exactly
 
 
-@pytest.mark.parametrize("fn", [linear.normal_equation, linear.gradient_descent, linear.least_squares])
+@pytest.mark.parametrize(
+    "fn", [linear.normal_equation, linear.gradient_descent, linear.least_squares]
+)
 def test_row_mismatch_names_both_shapes(fn, problem):
     X, y = problem
     with pytest.raises(ValueError) as info:

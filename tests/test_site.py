@@ -9,7 +9,6 @@ import os
 import shutil
 import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
 from site_build import ROOT, build, write_config
@@ -115,8 +114,14 @@ def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--window-size=1280,2000",
         # Nothing but the local server resolves: a CDN request would fail, not go unnoticed.
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
@@ -155,12 +160,19 @@ def test_chapter_offline_has_typeset_math_and_figures(served_site, browser):
     assert all(loaded for loaded, _ in figures), "a figure did not load"
     assert all(alt.strip() for _, alt in figures), "a figure has no alt text"
 
-    assert browser.execute_script("return document.querySelectorAll('details.dl-solution-details').length") >= 1
+    assert (
+        browser.execute_script(
+            "return document.querySelectorAll('details.dl-solution-details').length"
+        )
+        >= 1
+    )
 
     resources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
-    assert not _QuietHandler.not_found, f"the site lacks files it asks for: {_QuietHandler.not_found}"
+    assert not _QuietHandler.not_found, (
+        f"the site lacks files it asks for: {_QuietHandler.not_found}"
+    )
     outside = [url for url in resources if not url.startswith(served_site)]
     assert not outside, f"requests left the site: {outside}"
     assert any("/assets/mathjax/" in url for url in resources), "MathJax was not served locally"

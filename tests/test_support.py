@@ -24,7 +24,7 @@ def test_seed_everything_repeats_numpy_and_torch():
     a = (rng.random(3), np.random.rand(3), torch.rand(3))
     rng = dlcourse.seed_everything(3)
     b = (rng.random(3), np.random.rand(3), torch.rand(3))
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
     assert torch.get_num_threads() == 2
 

@@ -11,7 +11,9 @@ import jsonschema
 import pytest
 import yaml
 
-WORKFLOWS = sorted((Path(__file__).resolve().parent.parent / ".github" / "workflows").glob("*.y*ml"))
+WORKFLOWS = sorted(
+    (Path(__file__).resolve().parent.parent / ".github" / "workflows").glob("*.y*ml")
+)
 
 
 def _load(path: Path) -> dict:
