@@ -30,9 +30,19 @@ def test_page_code_passes_pyflakes(page, tmp_path):
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # F: pyflakes (undefined names, unused imports and variables); E9: syntax errors.
     result = subprocess.run(
-        [*_ruff(), "check", "--no-cache", "--isolated", "--select", "F,E9", "--output-format",
-         "concise", str(script)],
-        capture_output=True, text=True,
+        [
+            *_ruff(),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "F,E9",
+            "--output-format",
+            "concise",
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
     )
     report = result.stdout.replace(str(script), str(page.relative_to(ROOT)))
     assert result.returncode == 0, f"ruff found problems in the page's code:\n{report}"
@@ -40,7 +50,16 @@ def test_page_code_passes_pyflakes(page, tmp_path):
 
 def test_package_tests_and_hooks_pass_ruff():
     result = subprocess.run(
-        [*_ruff(), "check", "--no-cache", "--output-format", "concise", "src", "tests", "overrides"],
+        [
+            *_ruff(),
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "src",
+            "tests",
+            "overrides",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
