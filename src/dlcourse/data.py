@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["linear_data", "house_prices", "digits", "train_val_test_split"]
+__all__ = ["linear_data", "house_prices", "digits", "train_val_test_split", "blobs", "wine"]
 
 
 def linear_data(
@@ -111,3 +111,55 @@ def train_val_test_split(
     n_test, n_val = int(round(test * len(X))), int(round(val * len(X)))
     test_idx, val_idx, train_idx = np.split(order, [n_test, n_test + n_val])
     return (X[train_idx], y[train_idx]), (X[val_idx], y[val_idx]), (X[test_idx], y[test_idx])
+
+
+def blobs(
+    m: int = 300,
+    centers: int | np.ndarray = 3,
+    n_features: int = 2,
+    std: float = 1.0,
+    box: tuple[float, float] = (-8.0, 8.0),
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Round Gaussian clusters, as many points in each (give or take one), in shuffled order.
+
+    Args:
+        m: number of points.
+        centers: how many clusters (their centres then drawn uniformly in ``box`` along each
+            feature), or the (c, n_features) centres themselves.
+        n_features: dimension of each point (ignored when ``centers`` is an array).
+        std: standard deviation of every cluster along every feature.
+        box: range of the randomly drawn centres.
+        seed: seed of the generator.
+
+    Returns:
+        ``(X, y)``: X (m, n_features) points, y (m,) the cluster each point was drawn from.
+    """
+    rng = np.random.default_rng(seed)
+    if np.ndim(centers) == 0:
+        if int(centers) < 1:
+            raise ValueError(f"centers must be >= 1; got {centers}")
+        centers = rng.uniform(box[0], box[1], size=(int(centers), n_features))
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2:
+        raise ValueError(f"centers must be an int or a (c, n_features) array; got {centers.shape}")
+    if m < len(centers) or std < 0:
+        raise ValueError(f"need m >= number of centres and std >= 0; got m={m}, std={std}")
+    y = rng.permutation(np.arange(m) % len(centers))
+    X = centers[y] + std * rng.standard_normal((m, centers.shape[1]))
+    return X, y.astype(np.int64)
+
+
+def wine() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The wine recognition data that ships inside scikit-learn (no download).
+
+    178 wines from three cultivars, 13 chemical measurements in their raw units, which differ
+    wildly in scale (proline runs to about 1700, hue stays near 1).
+
+    Returns:
+        ``(X, y, feature_names)``: X (178, 13) floats, y (178,) integer cultivar 0 to 2.
+    """
+    from sklearn.datasets import load_wine
+
+    bunch = load_wine()
+    return bunch.data.astype(np.float64), bunch.target.astype(np.int64), list(bunch.feature_names)
