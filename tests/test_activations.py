@@ -13,7 +13,12 @@ Z = np.concatenate([np.linspace(-6, 6, 49), [-800.0, 800.0]])  # includes overfl
 
 @pytest.mark.parametrize(
     "name, torch_fn",
-    [("sigmoid", torch.sigmoid), ("tanh", torch.tanh), ("relu", torch.relu), ("linear", lambda t: t)],
+    [
+        ("sigmoid", torch.sigmoid),
+        ("tanh", torch.tanh),
+        ("relu", torch.relu),
+        ("linear", lambda t: t),
+    ],
 )
 def test_activation_and_derivative_match_torch(name, torch_fn):
     f, f_grad = activations.get(name)

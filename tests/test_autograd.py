@@ -109,11 +109,22 @@ def test_each_operation_matches_torch():
     va, vb = Value(a), Value(b)
     ta, tb = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (a, b))
     pairs = [
-        (va + vb, ta + tb), (va - vb, ta - tb), (va * vb, ta * tb), (va / vb, ta / tb),
-        (va**3, ta**3), (-va, -ta), (2.0 + va, 2.0 + ta), (2.0 - va, 2.0 - ta),
-        (2.0 * va, 2.0 * ta), (2.0 / vb, 2.0 / tb), (vb.relu(), torch.relu(tb)),
-        (va.relu(), torch.relu(ta)), (va.tanh(), torch.tanh(ta)),
-        (vb.sigmoid(), torch.sigmoid(tb)), (va.exp(), torch.exp(ta)), (va**0.5, ta**0.5),
+        (va + vb, ta + tb),
+        (va - vb, ta - tb),
+        (va * vb, ta * tb),
+        (va / vb, ta / tb),
+        (va**3, ta**3),
+        (-va, -ta),
+        (2.0 + va, 2.0 + ta),
+        (2.0 - va, 2.0 - ta),
+        (2.0 * va, 2.0 * ta),
+        (2.0 / vb, 2.0 / tb),
+        (vb.relu(), torch.relu(tb)),
+        (va.relu(), torch.relu(ta)),
+        (va.tanh(), torch.tanh(ta)),
+        (vb.sigmoid(), torch.sigmoid(tb)),
+        (va.exp(), torch.exp(ta)),
+        (va**0.5, ta**0.5),
     ]
     total_v = sum((v for v, _ in pairs), Value(0.0))
     total_t = sum(t for _, t in pairs)

@@ -23,7 +23,9 @@ TOL = 1e-7  # the issue's bar for gradient checks in float64
 
 def _torch_mlp_grads(model: MLP, X: np.ndarray, loss_fn) -> dict[str, np.ndarray]:
     """The same network rebuilt from model.params with torch ops; torch.autograd's gradients."""
-    params = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in model.params.items()}
+    params = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in model.params.items()
+    }
     act = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[model.activation]
     A = torch.tensor(X, dtype=torch.float64)
     for i in range(1, model.num_layers + 1):
@@ -69,7 +71,9 @@ def test_mlp_mse_gradients_and_input_gradient():
     grads_t = _torch_mlp_grads(model, X, lambda out: torch.nn.functional.mse_loss(out, tgt))
     for name in model.params:
         assert relative_error(grads[name], grads_t[name]) < 1e-12
-        numeric = numerical_gradient(lambda _: mse_loss(model.forward(X), target)[0], model.params[name])
+        numeric = numerical_gradient(
+            lambda _: mse_loss(model.forward(X), target)[0], model.params[name]
+        )
         assert relative_error(grads[name], numeric) < TOL
 
 
@@ -97,7 +101,9 @@ def test_forward_matches_torch_linear_layers():
     rng = np.random.default_rng(0)
     model = MLP([4, 5, 3], activation="sigmoid")
     X = rng.standard_normal((10, 4))
-    net = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.Sigmoid(), torch.nn.Linear(5, 3)).double()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(4, 5), torch.nn.Sigmoid(), torch.nn.Linear(5, 3)
+    ).double()
     with torch.no_grad():  # torch stores W as (out, in): ours is its transpose
         net[0].weight.copy_(torch.tensor(model.params["W1"].T))
         net[0].bias.copy_(torch.tensor(model.params["b1"]))
@@ -109,7 +115,10 @@ def test_forward_matches_torch_linear_layers():
 def test_parameter_shapes_and_initialisation():
     model = MLP([64, 32, 10], activation="relu", seed=0)
     assert {k: v.shape for k, v in model.params.items()} == {
-        "W1": (64, 32), "b1": (32,), "W2": (32, 10), "b2": (10,),
+        "W1": (64, 32),
+        "b1": (32,),
+        "W2": (32, 10),
+        "b2": (10,),
     }
     assert np.all(model.params["b1"] == 0)
     assert abs(model.params["W1"].std() - np.sqrt(2 / 64)) < 0.02  # He initialisation
@@ -209,8 +218,12 @@ def test_forward_rejects_wrong_input_shape():
 
 @pytest.mark.parametrize(
     "sizes, activation, match",
-    [([3], "relu", "layer_sizes"), ([3, 0, 2], "relu", "layer_sizes"),
-     ([3, 2.5], "relu", "layer_sizes"), ([3, 2], "softplus", "softplus")],
+    [
+        ([3], "relu", "layer_sizes"),
+        ([3, 0, 2], "relu", "layer_sizes"),
+        ([3, 2.5], "relu", "layer_sizes"),
+        ([3, 2], "softplus", "softplus"),
+    ],
 )
 def test_mlp_rejects_bad_arguments(sizes, activation, match):
     with pytest.raises(ValueError, match=match):

@@ -74,8 +74,11 @@ def draw_graph(root: Value, ax: plt.Axes | None = None, show_grad: bool = True) 
         if node._prev:
             items[("op", id(node))] = {"layer": layer[id(node)] - 1, "node": node}
     inputs_of = {
-        key: ([("v", id(c)) for c in item["node"]._prev] if key[0] == "op" else
-              ([("op", id(item["node"]))] if item["node"]._prev else []))
+        key: (
+            [("v", id(c)) for c in item["node"]._prev]
+            if key[0] == "op"
+            else ([("op", id(item["node"]))] if item["node"]._prev else [])
+        )
         for key, item in items.items()
     }
     by_layer: dict[int, list[tuple[str, int]]] = {}
@@ -96,13 +99,27 @@ def draw_graph(root: Value, ax: plt.Axes | None = None, show_grad: bool = True) 
     for key, item in items.items():
         node = item["node"]
         if key[0] == "op":
-            boxes[key] = ax.text(x[key], y[key], node._op, ha="center", va="center", fontsize=9,
-                                 bbox={"boxstyle": "circle", "fc": "#fde9c9", "ec": COLORS[1]})
+            boxes[key] = ax.text(
+                x[key],
+                y[key],
+                node._op,
+                ha="center",
+                va="center",
+                fontsize=9,
+                bbox={"boxstyle": "circle", "fc": "#fde9c9", "ec": COLORS[1]},
+            )
         else:
             text = (f"{node.label}\n" if node.label else "") + f"data {node.data:.3g}"
             text += f"\ngrad {node.grad:.3g}" if show_grad else ""
-            boxes[key] = ax.text(x[key], y[key], text, ha="center", va="center", fontsize=8,
-                                 bbox={"boxstyle": "round", "fc": "#dbe9f6", "ec": COLORS[0]})
+            boxes[key] = ax.text(
+                x[key],
+                y[key],
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                bbox={"boxstyle": "round", "fc": "#dbe9f6", "ec": COLORS[0]},
+            )
     ax.set_xlim(-0.7, n_layers - 0.3)
     ax.set_ylim(-height / 2 - 0.3, height / 2 + 0.3)
     ax.axis("off")
@@ -118,9 +135,19 @@ def draw_graph(root: Value, ax: plt.Axes | None = None, show_grad: bool = True) 
             start = _border(x[src], y[src], x[key], y[key], *half[src])
             end = _border(x[key], y[key], x[src], y[src], *half[key])
             bend = -0.2 if x[key] - x[src] > 2 else 0.0  # long edges arc over the boxes
-            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10,
-                                         color="0.4", shrinkA=0, shrinkB=0, zorder=1,
-                                         connectionstyle=f"arc3,rad={bend}"))
+            ax.add_patch(
+                FancyArrowPatch(
+                    start,
+                    end,
+                    arrowstyle="-|>",
+                    mutation_scale=10,
+                    color="0.4",
+                    shrinkA=0,
+                    shrinkB=0,
+                    zorder=1,
+                    connectionstyle=f"arc3,rad={bend}",
+                )
+            )
     return ax
 
 
