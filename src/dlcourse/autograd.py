@@ -1,0 +1,135 @@
+"""A scalar automatic-differentiation engine, in the spirit of micrograd.
+
+A ``Value`` wraps one number. Every operation on Values returns a new Value that remembers its
+inputs (``_prev``) and a small closure (``_backward``) that applies the chain rule for that one
+operation: it adds (output gradient) x (local derivative) into each input's ``grad``.
+``backward()`` then calls those closures from the output back to the leaves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Value:
+    """One scalar in a computational graph, with its gradient.
+
+    Args:
+        data: the number (a Python or NumPy scalar, or an array holding exactly one element).
+        label: an optional name, shown when the graph is drawn.
+    """
+
+    def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+        if isinstance(data, Value):
+            raise TypeError("Value(data) takes a number, not another Value")
+        if np.ndim(data) != 0 and np.size(data) != 1:
+            raise ValueError(f"Value holds one number; got an array of shape {np.shape(data)}")
+        self.data = float(np.asarray(data).reshape(()))
+        self.grad = 0.0  # dL/d(self), filled in by backward()
+        self._backward = lambda: None  # leaves have nothing to pass on
+        self._prev = _children
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other: Value | float) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():  # d(a+b)/da = d(a+b)/db = 1
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other: Value | float) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():  # d(ab)/da = b, d(ab)/db = a
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k: float) -> Value:
+        if not isinstance(k, (int, float)):
+            raise TypeError(f"only a numeric exponent is supported; got {type(k).__name__}")
+        if self.data < 0 and k != int(k):
+            raise ValueError(f"({self.data:g}) ** {k:g} is not a real number")
+        out = Value(self.data**k, (self,), f"**{k:g}")
+
+        def _backward():  # d(a^k)/da = k a^(k-1)
+            self.grad += k * self.data ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self) -> Value:
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():  # d(e^a)/da = e^a, which is out.data itself
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self) -> Value:
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():  # slope 1 on the right of 0, else 0 (0 at the kink, as torch)
+            self.grad += (self.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self) -> Value:
+        out = Value(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():  # d tanh(a)/da = 1 - tanh(a)^2
+            self.grad += (1.0 - out.data**2) * out.grad
+        out._backward = _backward
+        return out
+
+    def sigmoid(self) -> Value:
+        x = self.data  # two branches so that exp never overflows
+        s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+        out = Value(s, (self,), "sigmoid")
+
+        def _backward():  # d sigma(a)/da = sigma(a) (1 - sigma(a))
+            self.grad += out.data * (1.0 - out.data) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that Value).
+
+        Gradients accumulate (``+=``), so a Value used twice collects both contributions; call
+        this once per fresh graph, or reset ``.grad`` to 0 before a second pass.
+        """
+        # Iterative depth-first topological sort (no recursion, so 10,000-deep chains work):
+        # a node is appended only after all of its inputs have been appended.
+        topo: list[Value] = []
+        visited: set[int] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                topo.append(node)
+            elif id(node) not in visited:
+                visited.add(id(node))
+                stack.append((node, True))  # revisit after its inputs
+                stack.extend((child, False) for child in node._prev if id(child) not in visited)
+        self.grad = 1.0  # dL/dL
+        for node in reversed(topo):  # outputs before inputs
+            node._backward()
+
+    # Everything else is built from the operations above.
+    def __neg__(self) -> Value: return self * -1
+    def __radd__(self, other: float) -> Value: return self + other
+    def __sub__(self, other: Value | float) -> Value: return self + (-other)
+    def __rsub__(self, other: float) -> Value: return other + (-self)
+    def __rmul__(self, other: float) -> Value: return self * other
+    def __truediv__(self, other: Value | float) -> Value: return self * other**-1
+    def __rtruediv__(self, other: float) -> Value: return other * self**-1
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
