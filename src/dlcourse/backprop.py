@@ -81,7 +81,8 @@ class MLP:
         # He initialisation for ReLU (it zeroes half of its inputs), Xavier/Glorot otherwise:
         # both keep the scale of the activations roughly constant from layer to layer.
         self.params: dict[str, np.ndarray] = {}
-        for i, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), 1):
+        pairs = zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True)
+        for i, (n_in, n_out) in enumerate(pairs, 1):
             scale = np.sqrt(2.0 / n_in) if activation == "relu" else np.sqrt(2.0 / (n_in + n_out))
             self.params[f"W{i}"] = rng.standard_normal((n_in, n_out)) * scale
             self.params[f"b{i}"] = np.zeros(n_out)  # hidden biases start at zero
