@@ -1,0 +1,273 @@
+"""Gradient-descent optimizers written from their update rules, as `torch.optim.Optimizer`s.
+
+Each class follows the lecture's formula and, step for step, its `torch.optim` counterpart
+(`SGD`, `Adagrad`, `RMSprop`, `Adam`): same state, same order of operations, same numbers. None
+of them calls torch's optimizers; the base class `Optimizer` only supplies the bookkeeping
+(parameter groups, `zero_grad`, `state_dict`).
+
+Notation: ``g`` is the gradient of the loss with respect to a parameter ``p``, ``lr`` the
+learning rate; every update is element-wise, so each parameter entry gets its own step.
+
+Two conventions differ between the lecture and torch, and torch's is the default here:
+- AdaGrad and RMSProp: torch adds ``eps`` *outside* the square root, ``g / (sqrt(G) + eps)``;
+  the lecture writes ``g / sqrt(G + eps)``. ``eps_inside_sqrt=True`` gives the lecture's form.
+- SGD with momentum: the lecture's ``v_t = beta v_{t-1} + g_t`` with ``v_0 = 0`` gives
+  ``v_1 = g_1``, which is exactly torch's "the buffer starts as the first gradient".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import torch
+from torch.optim import Optimizer
+
+__all__ = ["SGD", "AdaGrad", "Adam", "RMSProp"]
+
+
+def _at_least_zero(name: str, value: float) -> float:
+    """Return ``value`` as a float, or raise ValueError unless it is finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number >= 0; got {value!r}")  # noqa: TRY004
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def _in_unit_interval(name: str, value: float) -> float:
+    """Return ``value`` as a float, or raise ValueError unless 0 <= value < 1."""
+    value = _at_least_zero(name, value)
+    if not value < 1:
+        raise ValueError(f"{name} must be in [0, 1); got {value!r}")
+    return value
+
+
+def _betas(name: str, value: tuple[float, float]) -> tuple[float, float]:
+    """Return ``(beta1, beta2)`` as floats, or raise ValueError unless each is in [0, 1)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2); got {value!r}")
+    return (_in_unit_interval("beta1", value[0]), _in_unit_interval("beta2", value[1]))
+
+
+class _FromScratch(Optimizer):
+    """The loop every optimizer shares: for each parameter with a gradient, apply `_update`."""
+
+    # hyperparameter -> its check; applied to every parameter group, so that a group added
+    # later with its own (bad) lr fails as loudly as a bad default.
+    _checks: ClassVar[dict[str, Callable[[str, Any], Any]]] = {}
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        # Check before adding, so that a rejected group leaves the optimizer as it was.
+        for name, check in self._checks.items():
+            param_group[name] = check(name, param_group.get(name, self.defaults[name]))
+        super().add_param_group(param_group)
+
+    def _update(self, p: torch.Tensor, g: torch.Tensor, state: dict, group: dict) -> None:
+        raise NotImplementedError
+
+    @torch.no_grad()  # the update itself must not be recorded by autograd
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+        """Update every parameter once from its ``.grad``; parameters without one are skipped.
+
+        Args:
+            closure: optional function that re-evaluates the model and returns the loss
+                (as for `torch.optim.Optimizer.step`); its result is returned.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise ValueError(f"{type(self).__name__} does not support sparse gradients")
+                self._update(p, p.grad, self.state[p], group)
+        return loss
+
+
+class SGD(_FromScratch):
+    """Stochastic gradient descent, with optional momentum and L2 weight decay.
+
+    ``g <- g + weight_decay * p``; with momentum ``v <- momentum * v + g`` (``v`` starts as
+    the first ``g``) and ``g <- v``; then ``p <- p - lr * g``.
+
+    Args:
+        params: an iterable of tensors, or of dicts defining parameter groups.
+        lr: learning rate, >= 0.
+        momentum: momentum coefficient beta, >= 0 (0.9 is the usual choice).
+        weight_decay: L2 penalty coefficient, >= 0 (the gradient of ``wd/2 * ||p||^2``).
+    """
+
+    _checks: ClassVar[dict] = {
+        "lr": _at_least_zero,
+        "momentum": _at_least_zero,
+        "weight_decay": _at_least_zero,
+    }
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, state, group):
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        if group["momentum"] != 0:
+            if "momentum_buffer" not in state:
+                state["momentum_buffer"] = g.clone()  # v_1 = 0 * beta + g_1
+            else:
+                state["momentum_buffer"].mul_(group["momentum"]).add_(g)
+            g = state["momentum_buffer"]
+        p.add_(g, alpha=-group["lr"])
+
+
+class AdaGrad(_FromScratch):
+    """AdaGrad: every entry's step shrinks with the sum of its squared gradients so far.
+
+    ``G <- G + g^2`` (``G`` starts at 0), then ``p <- p - lr * g / (sqrt(G) + eps)``.
+    Because ``G`` only grows, the effective learning rate ``lr / sqrt(G)`` only decays.
+
+    Args:
+        params: an iterable of tensors, or of dicts defining parameter groups.
+        lr: learning rate, >= 0.
+        eps: added to the denominator against division by zero, >= 0.
+        eps_inside_sqrt: use the lecture's ``g / sqrt(G + eps)`` instead of torch's form.
+    """
+
+    _checks: ClassVar[dict] = {"lr": _at_least_zero, "eps": _at_least_zero}
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 0.01,
+        eps: float = 1e-10,
+        eps_inside_sqrt: bool = False,
+    ) -> None:
+        defaults = {"lr": lr, "eps": eps, "eps_inside_sqrt": bool(eps_inside_sqrt)}
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, state, group):
+        if "sum" not in state:
+            state["sum"] = torch.zeros_like(p)  # torch's initial_accumulator_value = 0
+        G = state["sum"]
+        G.addcmul_(g, g)
+        if group["eps_inside_sqrt"]:
+            denom = (G + group["eps"]).sqrt()
+        else:
+            denom = G.sqrt().add_(group["eps"])
+        p.addcdiv_(g, denom, value=-group["lr"])
+
+
+class RMSProp(_FromScratch):
+    """RMSProp: AdaGrad with a moving average of squared gradients instead of their sum.
+
+    ``s <- rho * s + (1 - rho) * g^2`` (``s`` starts at 0), then
+    ``p <- p - lr * g / (sqrt(s) + eps)``. Old gradients fade, so the step never vanishes.
+    ``rho`` is what torch calls ``alpha``.
+
+    Args:
+        params: an iterable of tensors, or of dicts defining parameter groups.
+        lr: learning rate, >= 0.
+        rho: decay of the moving average, in [0, 1); it averages about ``1 / (1 - rho)`` steps.
+        eps: added to the denominator against division by zero, >= 0.
+        eps_inside_sqrt: use the lecture's ``g / sqrt(s + eps)`` instead of torch's form.
+    """
+
+    _checks: ClassVar[dict] = {
+        "lr": _at_least_zero,
+        "rho": _in_unit_interval,
+        "eps": _at_least_zero,
+    }
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 0.01,
+        rho: float = 0.99,
+        eps: float = 1e-8,
+        eps_inside_sqrt: bool = False,
+    ) -> None:
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "eps_inside_sqrt": bool(eps_inside_sqrt)}
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, state, group):
+        if "square_avg" not in state:
+            state["square_avg"] = torch.zeros_like(p)
+        s, rho = state["square_avg"], group["rho"]
+        s.mul_(rho).addcmul_(g, g, value=1 - rho)
+        if group["eps_inside_sqrt"]:
+            denom = (s + group["eps"]).sqrt()
+        else:
+            denom = s.sqrt().add_(group["eps"])
+        p.addcdiv_(g, denom, value=-group["lr"])
+
+
+class Adam(_FromScratch):
+    """Adam: momentum on the gradient, RMSProp on its square, both bias-corrected.
+
+    ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2`` (both start at 0), then with
+    ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)`` at step ``t = 1, 2, ...``:
+    ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``. ``weight_decay`` adds ``wd * p`` to the
+    gradient (L2, as `torch.optim.Adam`; AdamW's decoupled decay is a different rule).
+
+    Args:
+        params: an iterable of tensors, or of dicts defining parameter groups.
+        lr: learning rate, >= 0.
+        betas: ``(b1, b2)``, each in [0, 1): decays of the two moving averages.
+        eps: added to the denominator against division by zero, >= 0.
+        weight_decay: L2 penalty coefficient, >= 0.
+        bias_correction: divide by ``1 - b^t``; ``False`` shows what goes wrong without it.
+    """
+
+    _checks: ClassVar[dict] = {
+        "lr": _at_least_zero,
+        "betas": _betas,
+        "eps": _at_least_zero,
+        "weight_decay": _at_least_zero,
+    }
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        bias_correction: bool = True,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "bias_correction": bool(bias_correction),
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, state, group):
+        if "step" not in state:
+            state["step"] = 0
+            state["exp_avg"] = torch.zeros_like(p)  # m_0 = 0
+            state["exp_avg_sq"] = torch.zeros_like(p)  # v_0 = 0
+        b1, b2 = group["betas"]
+        if group["weight_decay"] != 0:
+            g = g.add(p, alpha=group["weight_decay"])
+        state["step"] += 1
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        m.mul_(b1).add_(g, alpha=1 - b1)
+        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        if group["bias_correction"]:
+            # m and v start at 0, so early on they underestimate; 1 - b^t undoes exactly that.
+            m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        else:
+            m_hat, v_hat = m, v
+        p.addcdiv_(m_hat, v_hat.sqrt().add_(group["eps"]), value=-group["lr"])
