@@ -13,8 +13,9 @@ import io
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
-__all__ = ["use_style", "show", "COLORS"]
+__all__ = ["use_style", "show", "COLORS", "warped_grid"]
 
 # Colour-blind-safe palette (Okabe and Ito), in the order lines are drawn.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -78,3 +79,65 @@ def show(fig: plt.Figure | None = None, alt: str = "", caption: str | None = Non
             f'alt="{html.escape(alt, quote=True)}">{figcaption}</figure>'
         )
     )
+
+
+def warped_grid(
+    ax: plt.Axes,
+    transform=None,
+    lim: float = 1.0,
+    n_lines: int = 9,
+    color: str | None = None,
+    basis: bool = True,
+    **line_kwargs,
+) -> None:
+    """Draw the square grid ``[-lim, lim]^2`` after mapping every point through ``transform``.
+
+    A matrix ``A`` is drawn with ``transform=lambda P: P @ A.T`` (each row of P is a point);
+    any other map of the plane works too (a layer with a non-linearity, say). With
+    ``basis=True`` the images of the unit vectors e1 and e2 are drawn as arrows: for a matrix
+    they are its two columns.
+
+    Args:
+        ax: the axes to draw on.
+        transform: a function from an (N, 2) array of points to an (N, 2) array; ``None``
+            draws the grid unchanged.
+        lim: half-width of the grid, ``> 0``.
+        n_lines: grid lines in each direction, ``>= 2``.
+        color: line colour (default: the first colour of ``COLORS``).
+        basis: draw the images of e1 and e2.
+        **line_kwargs: passed on to ``ax.plot`` for the grid lines.
+    """
+    if not lim > 0:
+        raise ValueError(f"lim must be > 0; got {lim}")
+    if int(n_lines) != n_lines or n_lines < 2:
+        raise ValueError(f"n_lines must be an integer >= 2; got {n_lines}")
+    transform = (lambda P: P) if transform is None else transform
+    color = COLORS[0] if color is None else color
+    t = np.linspace(-lim, lim, 101)  # many points per line, so curved images look smooth
+    for c in np.linspace(-lim, lim, int(n_lines)):
+        for points in (
+            np.column_stack([t, np.full_like(t, c)]),
+            np.column_stack([np.full_like(t, c), t]),
+        ):
+            mapped = np.asarray(transform(points), dtype=float)
+            if mapped.shape != points.shape:
+                raise ValueError(
+                    f"transform must map an (N, 2) array to (N, 2); got {points.shape} -> "
+                    f"{mapped.shape}"
+                )
+            ax.plot(mapped[:, 0], mapped[:, 1], color=color, lw=0.8, alpha=0.7, **line_kwargs)
+    if basis:
+        origin = np.asarray(transform(np.zeros((1, 2))), dtype=float)[0]
+        for unit, arrow_color, name in (
+            (np.array([[1.0, 0.0]]), COLORS[3], "e1"),
+            (np.array([[0.0, 1.0]]), COLORS[2], "e2"),
+        ):
+            tip = np.asarray(transform(unit), dtype=float)[0]
+            ax.annotate(
+                "",
+                xy=tip,
+                xytext=origin,
+                arrowprops={"arrowstyle": "-|>", "color": arrow_color, "lw": 2},
+            )
+            ax.text(*tip, f" {name}", color=arrow_color, fontsize=10, fontweight="bold")
+    ax.set_aspect("equal")

@@ -1,0 +1,65 @@
+"""Measure how long code takes, honestly: warm up, repeat, report the median.
+
+One run of a function is a noisy measurement (another process, a cache, the first call's
+set-up), so ``timeit_median`` runs it several times and keeps the median, which ignores the
+occasional slow outlier. GPU work is asynchronous: a kernel launch returns before the GPU is
+done, so ``synchronizer(device)`` gives the call that waits for the device before the clock
+stops.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+__all__ = ["timeit_median", "synchronizer"]
+
+
+def synchronizer(device: torch.device | str) -> Callable[[], None]:
+    """The function that waits until ``device`` has finished its queued work (a no-op on CPU)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.synchronize
+    if device.type == "mps":
+        return torch.mps.synchronize
+    return lambda: None
+
+
+def timeit_median(
+    fn: Callable[[], object],
+    repeats: int = 5,
+    number: int = 1,
+    warmup: int = 1,
+    sync: Callable[[], None] | None = None,
+) -> float:
+    """The median time in seconds of one call of ``fn``.
+
+    Args:
+        fn: a function of no arguments: the work to time (wrap arguments in a lambda).
+        repeats: how many measurements to take the median of, ``>= 1``.
+        number: calls per measurement, ``>= 1``; each measurement is divided by it, so a very
+            fast ``fn`` can be timed over many calls and still report seconds per call.
+        warmup: untimed calls first (caches, lazy initialisation, kernel compilation), ``>= 0``.
+        sync: called before the clock starts and before it stops, e.g. ``synchronizer(device)``.
+
+    Returns:
+        Seconds per call, the median over ``repeats`` measurements.
+    """
+    for name, value, low in (("repeats", repeats, 1), ("number", number, 1), ("warmup", warmup, 0)):
+        if int(value) != value or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {value}")
+    sync = (lambda: None) if sync is None else sync
+    for _ in range(int(warmup)):
+        fn()
+    times = []
+    for _ in range(int(repeats)):
+        sync()
+        start = time.perf_counter()
+        for _ in range(int(number)):
+            fn()
+        sync()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)

@@ -1,0 +1,67 @@
+"""Tests of the plotting helpers that Part I adds to dlcourse.plot."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlcourse import plot  # noqa: E402
+
+
+def _grid_lines(ax):
+    return [line for line in ax.get_lines()]
+
+
+def test_identity_grid_has_the_requested_lines_and_extent():
+    fig, ax = plt.subplots()
+    plot.warped_grid(ax, lim=2.0, n_lines=5, basis=False)
+    lines = _grid_lines(ax)
+    assert len(lines) == 2 * 5
+    xs = np.concatenate([line.get_xdata() for line in lines])
+    ys = np.concatenate([line.get_ydata() for line in lines])
+    assert xs.min() == pytest.approx(-2.0) and xs.max() == pytest.approx(2.0)
+    assert ys.min() == pytest.approx(-2.0) and ys.max() == pytest.approx(2.0)
+    plt.close(fig)
+
+
+def test_matrix_grid_lines_are_the_mapped_points_and_arrows_are_the_columns():
+    A = np.array([[2.0, 1.0], [0.0, 1.0]])
+    fig, ax = plt.subplots()
+    plot.warped_grid(ax, lambda P: P @ A.T, lim=1.0, n_lines=3)
+    for line in _grid_lines(ax):
+        points = np.column_stack([line.get_xdata(), line.get_ydata()])
+        original = np.linalg.solve(A, points.T).T
+        # Each drawn line is the image of a horizontal or a vertical line of the square grid.
+        assert np.allclose(original[:, 0], original[0, 0]) or np.allclose(
+            original[:, 1], original[0, 1]
+        )
+    tips = sorted(tuple(np.round(a.xy, 6)) for a in ax.texts if hasattr(a, "arrow_patch"))
+    assert tips == sorted([tuple(A[:, 0]), tuple(A[:, 1])])
+    plt.close(fig)
+
+
+def test_nonlinear_transform_is_allowed():
+    fig, ax = plt.subplots()
+    plot.warped_grid(ax, np.tanh, lim=3.0, n_lines=4)
+    ys = np.concatenate([line.get_ydata() for line in _grid_lines(ax)])
+    assert np.abs(ys).max() < 1.0
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lim": 0.0}, "lim must be > 0; got 0.0"),
+        ({"n_lines": 1}, "n_lines must be an integer >= 2; got 1"),
+        ({"transform": lambda P: P[:, :1]}, r"map an \(N, 2\) array to \(N, 2\); got \(101, 2\)"),
+    ],
+)
+def test_warped_grid_rejects_bad_arguments(kwargs, message):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=message):
+        plot.warped_grid(ax, **kwargs)
+    plt.close(fig)

@@ -1,0 +1,56 @@
+"""Tests of dlcourse.timing: the median of repeated measurements, and device synchronisation."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from dlcourse.timing import synchronizer, timeit_median
+
+
+def test_median_of_a_sleep_is_close_to_the_sleep():
+    seconds = timeit_median(lambda: time.sleep(0.01), repeats=3)
+    assert 0.0095 < seconds < 0.05
+
+
+def test_calls_are_counted_warmup_plus_repeats_times_number():
+    calls = []
+    timeit_median(lambda: calls.append(1), repeats=4, number=3, warmup=2)
+    assert len(calls) == 2 + 4 * 3
+
+
+def test_number_divides_the_time_per_call():
+    per_call = timeit_median(lambda: time.sleep(0.002), repeats=3, number=5)
+    assert 0.0019 < per_call < 0.02
+
+
+def test_median_ignores_one_slow_outlier():
+    durations = iter([0.0, 0.3, 0.001, 0.001, 0.001])  # warm-up, an outlier, then fast calls
+    seconds = timeit_median(lambda: time.sleep(next(durations)), repeats=4, warmup=1)
+    assert seconds < 0.1
+
+
+def test_sync_runs_around_every_measurement():
+    events = []
+    timeit_median(lambda: events.append("fn"), repeats=2, warmup=0, sync=lambda: events.append("s"))
+    assert events == ["s", "fn", "s", "s", "fn", "s"]
+
+
+def test_synchronizer_is_a_no_op_on_cpu_and_the_cuda_sync_on_cuda():
+    assert synchronizer("cpu")() is None
+    assert synchronizer(torch.device("cuda")) is torch.cuda.synchronize
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"repeats": 0}, "repeats must be an integer >= 1; got 0"),
+        ({"number": 1.5}, "number must be an integer >= 1; got 1.5"),
+        ({"warmup": -1}, "warmup must be an integer >= 0; got -1"),
+    ],
+)
+def test_timeit_median_rejects_bad_counts(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        timeit_median(lambda: None, **kwargs)
