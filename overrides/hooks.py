@@ -24,7 +24,6 @@ log = logging.getLogger("mkdocs.hooks.dlcourse")
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src" / "dlcourse"
-CACHE_ROOT = ROOT / ".cache" / "mkdocs-jupyter"
 MATHJAX_DEST = "assets/mathjax"
 # Loaded by the `local/dlcourse` entry of the MathJax URL in mkdocs.yml.
 MATHJAX_LOCAL_CONFIG = """\
@@ -97,11 +96,14 @@ def on_config(config):
         convert.nb2html = _with_location(convert.nb2html)
     plugin = _jupyter_plugin(config)
     if plugin.config["cache"]:
-        cache_dir = CACHE_ROOT / source_hash()
+        # The configured folder holds one sub-folder per package version (source hash).
+        root = Path(plugin.config["cache_dir"])
+        root = root if root.is_absolute() else ROOT / root
+        cache_dir = root / source_hash()
         plugin.config["cache_dir"] = str(cache_dir)
         # Drop caches of older package versions: they can never be hit again.
-        if CACHE_ROOT.is_dir():
-            for old in CACHE_ROOT.iterdir():
+        if root.is_dir():
+            for old in root.iterdir():
                 if old.is_dir() and old != cache_dir:
                     shutil.rmtree(old, ignore_errors=True)
     return config

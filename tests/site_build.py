@@ -16,8 +16,9 @@ def write_config(tmp: Path, docs_dir: Path, execute: list[str], nav=None) -> Pat
     """A copy of mkdocs.yml that builds ``docs_dir`` into ``tmp/site``.
 
     Chapters whose file name is not in ``execute`` are left to MkDocs as plain Markdown, so
-    they cost nothing. Paths are made absolute; the hooks and the cache are the real ones, so
-    a chapter that the full build already executed is a cache hit here.
+    they cost nothing. Paths are made absolute and the hooks are the real ones. The notebook
+    cache is a folder of its own under ``tmp``: mkdocs-jupyter evicts every cache entry that a
+    build does not use, so a small build sharing the book's cache would empty it.
     """
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs_dir)
@@ -32,6 +33,7 @@ def write_config(tmp: Path, docs_dir: Path, execute: list[str], nav=None) -> Pat
                 p.name for p in (docs_dir / "chapters").glob("*.md") if p.name not in execute
             ]
             plugin["mkdocs-jupyter"]["ignore"] = [f"*/chapters/{name}" for name in skipped]
+            plugin["mkdocs-jupyter"]["cache_dir"] = str(tmp / "notebook-cache")
     path = tmp / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
