@@ -99,14 +99,12 @@ class Value:
         out._backward = _backward
         return out
 
-    def backward(self) -> None:
-        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that Value).
+    def topological_order(self) -> list[Value]:
+        """Every Value this one depends on, itself last, each after all of its inputs.
 
-        Gradients accumulate (``+=``), so a Value used twice collects both contributions; call
-        this once per fresh graph, or reset ``.grad`` to 0 before a second pass.
+        An iterative depth-first search (no recursion, so 10,000-deep chains work): a node is
+        appended only after all of its inputs have been appended.
         """
-        # Iterative depth-first topological sort (no recursion, so 10,000-deep chains work):
-        # a node is appended only after all of its inputs have been appended.
         topo: list[Value] = []
         visited: set[int] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]
@@ -117,9 +115,18 @@ class Value:
             elif id(node) not in visited:
                 visited.add(id(node))
                 stack.append((node, True))  # revisit after its inputs
-                stack.extend((child, False) for child in node._prev if id(child) not in visited)
+                # Reversed, so that inputs come out in the order they were written.
+                stack.extend((c, False) for c in reversed(node._prev) if id(c) not in visited)
+        return topo
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that Value).
+
+        Gradients accumulate (``+=``), so a Value used twice collects both contributions; call
+        this once per fresh graph, or reset ``.grad`` to 0 before a second pass.
+        """
         self.grad = 1.0  # dL/dL
-        for node in reversed(topo):  # outputs before inputs
+        for node in reversed(self.topological_order()):  # outputs before inputs
             node._backward()
 
     # Everything else is built from the operations above.

@@ -25,17 +25,7 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace() needs a Value; got {type(root).__name__}")
-    order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(node._prev) if id(c) not in seen)
+    order = root.topological_order()
     edges = [(child, node) for node in order for child in node._prev]
     return order, edges
 
