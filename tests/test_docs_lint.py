@@ -48,7 +48,7 @@ def test_page_code_passes_pyflakes(page, tmp_path):
     assert result.returncode == 0, f"ruff found problems in the page's code:\n{report}"
 
 
-def test_package_tests_and_hooks_pass_ruff():
+def test_package_tests_hooks_and_benchmarks_pass_ruff():
     result = subprocess.run(
         [
             *_ruff(),
@@ -59,6 +59,7 @@ def test_package_tests_and_hooks_pass_ruff():
             "src",
             "tests",
             "overrides",
+            "benchmarks",
         ],
         capture_output=True,
         text=True,
