@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 import dlcourse
+import dlcourse.device
 
 DEVICE_CHOICES = ("all", "cpu", "cuda", "mps")
 
@@ -55,22 +56,11 @@ def parse_args(description: str, cpu_only: bool = False) -> argparse.Namespace:
     return args
 
 
-def available_devices() -> list[torch.device]:
-    """The CPU, then CUDA and Apple's MPS where present."""
-    found = [torch.device("cpu")]
-    if torch.cuda.is_available():
-        found.append(torch.device("cuda"))
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        found.append(torch.device("mps"))
-    return found
-
-
 def devices(choice: str) -> list[torch.device]:
     """The devices ``--device choice`` asks for; a ValueError when that one is absent."""
     if choice not in DEVICE_CHOICES:
         raise ValueError(f"device must be one of {DEVICE_CHOICES}; got {choice!r}")
-    present = available_devices()
+    present = dlcourse.device.available()[::-1]  # the CPU first: it is the baseline
     if choice == "all":
         return present
     wanted = torch.device(choice)
@@ -114,14 +104,3 @@ def emit(name: str, quick: bool, results: Iterable[dict], summary: dict | None =
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return report
-
-
-def log_log_slope(sizes: Iterable[float], seconds: Iterable[float]) -> float:
-    """The exponent k in ``seconds ~ size**k``: the slope of a line fitted in log-log space."""
-    sizes, seconds = np.asarray(list(sizes), float), np.asarray(list(seconds), float)
-    if len(sizes) != len(seconds) or len(sizes) < 2:
-        raise ValueError(
-            f"need at least two (size, seconds) pairs of equal length; "
-            f"got {len(sizes)} sizes and {len(seconds)} times"
-        )
-    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])

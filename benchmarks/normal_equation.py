@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from _common import emit, log_log_slope, parse_args
+from _common import emit, parse_args
 
 from dlcourse import linear
-from dlcourse.timing import timeit_median
+from dlcourse.timing import log_log_slope, timeit_median
 
 
 def main() -> None:

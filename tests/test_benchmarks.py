@@ -101,19 +101,6 @@ def test_normal_equation_summary_has_both_exponents(reports):
     assert set(summary) == {"closed_form_exponent", "gd_epoch_exponent"}
 
 
-def test_log_log_slope_recovers_a_power_law():
-    sizes = [10, 20, 40, 80]
-    assert _common.log_log_slope(sizes, [3e-9 * n**3 for n in sizes]) == pytest.approx(3.0)
-    assert _common.log_log_slope(sizes, [5e-6 * n for n in sizes]) == pytest.approx(1.0)
-
-
-def test_log_log_slope_rejects_too_few_or_unequal_inputs():
-    with pytest.raises(ValueError, match="at least two"):
-        _common.log_log_slope([10], [1.0])
-    with pytest.raises(ValueError, match="3 sizes and 2 times"):
-        _common.log_log_slope([10, 20, 30], [1.0, 2.0])
-
-
 def test_devices_all_starts_with_the_cpu():
     assert _common.devices("all")[0] == torch.device("cpu")
     assert _common.devices("cpu") == [torch.device("cpu")]

@@ -19,6 +19,12 @@ def test_best_device_is_usable():
     assert dev.type in device.describe(dev)
 
 
+def test_available_devices_end_with_the_cpu_and_start_with_the_best():
+    found = device.available()
+    assert found[-1] == torch.device("cpu") and found[0] == device.best()
+    assert (torch.device("cuda") in found) == torch.cuda.is_available()
+
+
 def test_seed_everything_repeats_numpy_and_torch():
     rng = dlcourse.seed_everything(3)
     a = (rng.random(3), np.random.rand(3), torch.rand(3))

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from dlcourse.timing import synchronizer, timeit_median
+from dlcourse.timing import log_log_slope, synchronizer, timeit_median
 
 
 def test_median_of_a_sleep_is_close_to_the_sleep():
@@ -54,3 +54,16 @@ def test_synchronizer_is_a_no_op_on_cpu_and_the_cuda_sync_on_cuda():
 def test_timeit_median_rejects_bad_counts(kwargs, message):
     with pytest.raises(ValueError, match=message):
         timeit_median(lambda: None, **kwargs)
+
+
+def test_log_log_slope_recovers_a_power_law():
+    sizes = [10, 20, 40, 80]
+    assert log_log_slope(sizes, [3e-9 * n**3 for n in sizes]) == pytest.approx(3.0)
+    assert log_log_slope(sizes, [5e-6 * n for n in sizes]) == pytest.approx(1.0)
+
+
+def test_log_log_slope_rejects_too_few_or_unequal_inputs():
+    with pytest.raises(ValueError, match="at least two"):
+        log_log_slope([10], [1.0])
+    with pytest.raises(ValueError, match="3 sizes and 2 times"):
+        log_log_slope([10, 20, 30], [1.0, 2.0])

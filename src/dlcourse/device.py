@@ -5,18 +5,28 @@ from __future__ import annotations
 import torch
 
 
+def available() -> list[torch.device]:
+    """Every kind of device torch can use here, best first: CUDA, then Apple's MPS, then the CPU.
+
+    >>> available()[-1]
+    device(type='cpu')
+    """
+    found = []
+    if torch.cuda.is_available():
+        found.append(torch.device("cuda"))
+    mps = getattr(torch.backends, "mps", None)  # absent from some builds
+    if mps is not None and mps.is_available():
+        found.append(torch.device("mps"))
+    return [*found, torch.device("cpu")]
+
+
 def best() -> torch.device:
     """Return the best device available: CUDA, then Apple's MPS, then the CPU.
 
     >>> best().type in {"cuda", "mps", "cpu"}
     True
     """
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return available()[0]
 
 
 def describe(device: torch.device | None = None) -> str:

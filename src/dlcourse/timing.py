@@ -4,18 +4,19 @@ One run of a function is a noisy measurement (another process, a cache, the firs
 set-up), so ``timeit_median`` runs it several times and keeps the median, which ignores the
 occasional slow outlier. GPU work is asynchronous: a kernel launch returns before the GPU is
 done, so ``synchronizer(device)`` gives the call that waits for the device before the clock
-stops.
+stops. ``log_log_slope`` turns timings at several sizes into the exponent of their growth.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import torch
 
-__all__ = ["timeit_median", "synchronizer"]
+__all__ = ["log_log_slope", "synchronizer", "timeit_median"]
 
 
 def synchronizer(device: torch.device | str) -> Callable[[], None]:
@@ -63,3 +64,19 @@ def timeit_median(
         sync()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
+
+
+def log_log_slope(sizes: Iterable[float], seconds: Iterable[float]) -> float:
+    """The exponent k in ``seconds ~ size**k``: the slope of a line fitted in log-log space.
+
+    Args:
+        sizes: the problem sizes, (N,) with N >= 2, all > 0.
+        seconds: the time measured at each size, (N,), all > 0.
+    """
+    sizes, seconds = np.asarray(list(sizes), float), np.asarray(list(seconds), float)
+    if len(sizes) != len(seconds) or len(sizes) < 2:
+        raise ValueError(
+            f"need at least two (size, seconds) pairs of equal length; "
+            f"got {len(sizes)} sizes and {len(seconds)} times"
+        )
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])

@@ -136,7 +136,7 @@ def _rng_state() -> dict:
 
 
 def _set_rng_state(state: dict) -> None:
-    # torch.load(map_location=...) may have moved these to the GPU; generators take CPU bytes.
+    # Loading with map_location=device may have moved these to the GPU; generators take CPU bytes.
     torch.set_rng_state(state["cpu"].cpu())
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
