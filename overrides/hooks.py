@@ -1,47 +1,44 @@
-"""MkDocs hooks that make the built site honest and self-contained.
+"""MkDocs hooks that execute the chapters: one reading of a page, shared with the tests.
 
-1. The executed-notebook cache is keyed on the package source too. mkdocs-jupyter's own key is
-   the page bytes and its config, so an edit in ``src/dlcourse`` would keep serving the old
-   outputs. We point its ``cache_dir`` at a folder named by a hash of ``src/``: a change there
-   means an empty cache, and every chapter runs again.
-2. MathJax is served from the site itself (copied from the ``jupyter-server-mathjax`` package),
-   so equations typeset offline.
-3. Every chapter is also written as an ``.ipynb`` beside its page, for the download button.
-4. A cell that fails at build time is reported with its page and the line of its code block,
-   as the test suite reports it (nbclient alone prints the cell, not where it lives).
+1. Every chapter is executed here, by ``docs_blocks.cached_execute``: the same reading of the
+   page and the same executor as ``pytest``, so the two run exactly the same cells, and one
+   skip marker (``<!--pytest.mark.skip(reason="...")-->``) holds for both. mkdocs-jupyter
+   then renders the executed notebook (its own ``execute`` is off: a chapter never runs twice).
+2. The executed notebook is stored, keyed on the page and on the source of every ``dlcourse``
+   module the run imported: editing one module re-runs only the chapters that import it, and
+   ``pytest`` after a build reuses the build's runs.
+3. A failing cell fails ``mkdocs build`` with its page and line. Under ``mkdocs serve`` the
+   chapter is rendered instead as a page that shows the failure (page, line, error, traceback)
+   above the cells that ran, and the server goes on serving the other pages.
+4. ``mkdocs serve`` watches ``src/dlcourse`` too, so an edit to the package reaches the page.
 """
 
 from __future__ import annotations
 
-import hashlib
+import html
 import logging
 import shutil
+import sys
 from pathlib import Path
 
-import jupytext
+import mkdocs.plugins
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # hooks are loaded by file path
+import docs_blocks  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.dlcourse")
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "src" / "dlcourse"
-MATHJAX_DEST = "assets/mathjax"
-# Loaded by the `local/dlcourse` entry of the MathJax URL in mkdocs.yml.
-MATHJAX_LOCAL_CONFIG = """\
-MathJax.Hub.Config({
-  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
-  SVG: {font: "STIX-Web"}
-});
-MathJax.Ajax.loadComplete("[MathJax]/config/local/dlcourse.js");
-"""
+ROOT = docs_blocks.ROOT
+SOURCES = docs_blocks.PACKAGE
+# Where the notebook that mkdocs-jupyter renders is put, one per page. Its name is the page's,
+# so the "download notebook" link that mkdocs-jupyter derives from it is right.
+RENDERED = ROOT / ".cache" / "rendered"
+
+_serving = False
 
 
-def source_hash(sources: Path = SOURCES) -> str:
-    """A short hash of every file of the package: it changes whenever the package does."""
-    digest = hashlib.sha256()
-    for path in sorted(sources.rglob("*.py")):
-        digest.update(path.relative_to(sources).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+class ChapterExecutionError(RuntimeError):
+    """A chapter's code block raised while the site was being built."""
 
 
 def _jupyter_plugin(config):
@@ -51,91 +48,81 @@ def _jupyter_plugin(config):
     raise RuntimeError("mkdocs.yml must enable the mkdocs-jupyter plugin")
 
 
-class ChapterExecutionError(RuntimeError):
-    """A chapter's code block raised while the site was being built."""
-
-
-def block_line(page: Path, cell_source: str) -> int | None:
-    """The 1-based line of the code fence whose body is ``cell_source``, if it is found."""
-    lines = page.read_text(encoding="utf-8").splitlines()
-    body = cell_source.strip("\n").splitlines()
-    if not body:
-        return None
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("```") and lines[i + 1 : i + 1 + len(body)] == body:
-            return i + 1
-    return None
-
-
-def _with_location(nb2html):
-    """Wrap mkdocs-jupyter's converter so that a failing cell names its page and line."""
-    from nbclient.exceptions import CellExecutionError
-
-    def convert(nb_path, *args, **kwargs):
-        try:
-            return nb2html(nb_path, *args, **kwargs)
-        except CellExecutionError as error:
-            text = str(error)
-            marker = "------------------"
-            source = text.split(marker)[1] if text.count(marker) >= 2 else ""
-            line = block_line(Path(nb_path), source)
-            where = f"{nb_path}:{line}" if line else str(nb_path)
-            raise ChapterExecutionError(
-                f"{where}: a code block failed while building the page "
-                f"({error.ename}: {error.evalue})\n{text}"
-            ) from None
-
-    convert.wrapped = nb2html
-    return convert
+def on_startup(command, dirty):
+    global _serving
+    _serving = command == "serve"
 
 
 def on_config(config):
-    from mkdocs_jupyter import convert
-
-    if not hasattr(convert.nb2html, "wrapped"):
-        convert.nb2html = _with_location(convert.nb2html)
     plugin = _jupyter_plugin(config)
-    if plugin.config["cache"]:
-        # The configured folder holds one sub-folder per package version (source hash).
-        root = Path(plugin.config["cache_dir"])
-        root = root if root.is_absolute() else ROOT / root
-        cache_dir = root / source_hash()
-        plugin.config["cache_dir"] = str(cache_dir)
-        # Drop caches of older package versions: they can never be hit again.
-        if root.is_dir():
-            for old in root.iterdir():
-                if old.is_dir() and old != cache_dir:
-                    shutil.rmtree(old, ignore_errors=True)
+    if plugin.config["execute"]:
+        raise RuntimeError(
+            "mkdocs.yml: set mkdocs-jupyter's `execute: false`; overrides/hooks.py executes "
+            "the chapters (with the tests' reading of each page) and hands over the results"
+        )
     return config
 
 
-def _copy_mathjax(site_dir: Path) -> None:
-    import jupyter_server_mathjax
-
-    static = Path(jupyter_server_mathjax.__file__).parent / "static"
-    dest = site_dir / MATHJAX_DEST
-    if dest.exists():
-        shutil.rmtree(dest)
-    # Localisations are not needed for an English site and are a sixth of the size.
-    shutil.copytree(static, dest, ignore=shutil.ignore_patterns("localization"))
-    # The package carries the STIX-Web fonts only: without this, MathJax asks for its TeX
-    # fonts, gets 404s and falls back to whatever the system has.
-    local = dest / "config" / "local"
-    local.mkdir(parents=True, exist_ok=True)
-    (local / "dlcourse.js").write_text(MATHJAX_LOCAL_CONFIG, encoding="utf-8")
+def on_serve(server, config, builder):
+    server.watch(str(SOURCES))
+    return server
 
 
-def _write_notebooks(config) -> None:
-    docs = Path(config["docs_dir"])
-    site = Path(config["site_dir"])
-    for page in sorted((docs / "chapters").glob("*.md")):
-        notebook = jupytext.read(page)
-        target_dir = site / "chapters" / page.stem
-        target_dir.mkdir(parents=True, exist_ok=True)
-        jupytext.write(notebook, target_dir / f"{page.stem}.ipynb", fmt="ipynb")
+def error_cell(failure: docs_blocks.Failure):
+    """A cell that shows a failure at the top of a page served by ``mkdocs serve``.
+
+    A raw HTML cell, not Markdown: the traceback's blank lines must not end the HTML block.
+    """
+    import nbformat
+
+    return nbformat.v4.new_raw_cell(
+        metadata={"format": "text/html"},
+        source='<div class="admonition failure dl-build-error">\n'
+        '<p class="admonition-title">This page failed to build</p>\n'
+        f"<p><code>{html.escape(failure.where)}</code>: "
+        f"<strong>{html.escape(failure.ename)}</strong>: {html.escape(failure.evalue)}</p>\n"
+        f"<pre>{html.escape(failure.traceback)}</pre>\n"
+        "<p>The cells before the failing one ran and are shown below; the rest did not run. "
+        "<code>mkdocs build --strict</code> and <code>pytest</code> fail on this page.</p>\n"
+        "</div>",
+    )
+
+
+def _rendered_path(page_src: Path, docs_dir: Path) -> Path:
+    return RENDERED / page_src.relative_to(docs_dir).with_suffix(".ipynb")
+
+
+@mkdocs.plugins.event_priority(50)  # before mkdocs-jupyter's own on_pre_page
+def on_pre_page(page, config, files):
+    import nbformat
+
+    plugin = _jupyter_plugin(config)
+    if not plugin.should_include(page.file):
+        return page
+    source = Path(page.file.abs_src_path)
+    run = docs_blocks.cached_execute(source)
+    nb = run.notebook
+    if run.failure is not None:
+        if not _serving:
+            raise ChapterExecutionError(
+                f"{run.failure.where}: a code block failed while building the page "
+                f"({run.failure.ename}: {run.failure.evalue})\n{run.failure.traceback}"
+            )
+        log.error("%s: %s: %s", run.failure.where, run.failure.ename, run.failure.evalue)
+        nb.cells.insert(
+            1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, error_cell(run.failure)
+        )
+    else:
+        what = "reused" if run.cached else "executed"
+        log.info(
+            "%s %s (%d cells, %.1f s of CPU)", what, source.name, run.executed, run.cpu_seconds
+        )
+    target = _rendered_path(source, Path(config["docs_dir"]))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    page.file.abs_src_path = str(target)  # mkdocs-jupyter renders what ran, from here
+    return page
 
 
 def on_post_build(config):
-    _copy_mathjax(Path(config["site_dir"]))
-    _write_notebooks(config)
-    log.info("dlcourse: copied MathJax and wrote chapter notebooks")
+    shutil.rmtree(RENDERED, ignore_errors=True)

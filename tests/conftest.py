@@ -1,22 +1,36 @@
-"""Suite-wide set-up: a headless matplotlib, and a summary of the docs blocks that ran."""
+"""Suite-wide set-up: a headless matplotlib, the pages' reader on the path, a docs summary."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports pyplot
+# One reader of the pages for the build and the tests: overrides/docs_blocks.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "overrides"))
 
-import docs_blocks  # noqa: E402  (tests/ is on sys.path: pytest's rootdir-relative import)
+import docs_blocks  # noqa: E402
 
-# Filled by tests/test_docs_pages.py: page -> (executed, [(where, reason), ...]).
-DOCS_RUNS: dict[str, tuple[int, list[tuple[str, str]]]] = {}
+# page -> the docs_blocks.Run of that page, filled by tests/test_docs_pages.py.
+DOCS_RUNS = pytest.StashKey[dict]()
+
+
+@pytest.fixture
+def docs_runs(request) -> dict:
+    """Where a test records each page's run, for the summary at the end of the session."""
+    return request.config.stash.setdefault(DOCS_RUNS, {})
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not DOCS_RUNS:
+    runs = terminalreporter.config.stash.get(DOCS_RUNS, {})
+    if not runs:
         return
-    executed = sum(n for n, _ in DOCS_RUNS.values())
-    skipped = [s for _, skips in DOCS_RUNS.values() for s in skips]
+    executed = sum(r.executed for r in runs.values())
+    skipped = [s for r in runs.values() for s in r.skipped]
+    reused = sum(r.cached for r in runs.values())
     display = sum(
         1
         for page in docs_blocks.pages()
@@ -26,8 +40,12 @@ def pytest_terminal_summary(terminalreporter):
     write = terminalreporter.write_line
     terminalreporter.section("docs code blocks")
     write(
-        f"docs: {executed} python blocks executed on {len(DOCS_RUNS)} pages, "
-        f"{len(skipped)} skipped, {display} display-only (text, console, config)"
+        f"docs: {executed} python blocks executed on {len(runs)} pages "
+        f"({reused} of them reused from the site build), {len(skipped)} skipped, "
+        f"{display} display-only (text, console, config)"
     )
     for where, reason in skipped:
         write(f"  skipped {where}: {reason}")
+    for page, run in sorted(runs.items()):
+        reused_note = ", reused from the build" if run.cached else ""
+        write(f"  {page}: {run.executed} blocks, {run.cpu_seconds:.1f} s of CPU{reused_note}")

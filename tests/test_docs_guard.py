@@ -5,7 +5,18 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from docs_blocks import DocsBlockError, all_fences, pages, problems, run_page
+from docs_blocks import (
+    DocsBlockError,
+    PageReadingError,
+    all_fences,
+    execute,
+    notebook,
+    pages,
+    pages_with_code,
+    problems,
+    python_blocks,
+    run_page,
+)
 
 
 def test_every_fence_is_executed_or_declared():
@@ -62,20 +73,27 @@ def test_guard_rejects_skip_without_reason(fake_root):
     assert any("reason" in p for p in problems(block))
 
 
-def test_guard_rejects_skip_that_the_build_would_run(fake_root):
+def test_guard_rejects_the_build_only_skip_tag(fake_root):
+    # One marker skips a block for the tests and the build alike: the fence tag is not it.
     page = _page(
         fake_root,
         """\
         # T
 
         <!--pytest.mark.skip(reason="needs torchvision")-->
-        ```python
+        ```python tags=["skip-execution"]
         import torchvision
         ```
         """,
     )
     (block,) = all_fences(page)
     assert any("skip-execution" in p for p in problems(block))
+
+
+def test_guard_rejects_an_indented_python_fence(fake_root):
+    page = _page(fake_root, "# T\n\n- a list item:\n\n  ```python\n  x = 1\n  ```\n")
+    (block,) = all_fences(page)
+    assert any("indented" in p for p in problems(block))
 
 
 def test_guard_accepts_declared_skip_and_display_blocks(fake_root):
@@ -85,7 +103,7 @@ def test_guard_accepts_declared_skip_and_display_blocks(fake_root):
         # T
 
         <!--pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")-->
-        ```python tags=["skip-execution"]
+        ```python
         x = torch.ones(1, device="cuda")
         ```
 
@@ -99,43 +117,56 @@ def test_guard_accepts_declared_skip_and_display_blocks(fake_root):
     assert blocks[0].skip == ("not torch.cuda.is_available()", "needs a CUDA GPU")
 
 
-def test_blocks_share_one_namespace_in_page_order(fake_root):
-    page = _page(
-        fake_root,
-        "# T\n\n```python\nx = 2\n```\n\ntext\n\n```python\ny = x * 21\nassert y == 42\n```\n",
-    )
-    assert run_page(page) == (2, [])
+def test_tests_and_build_read_the_same_cells_on_every_page():
+    # The build executes notebook(page); the suite's reading is python_blocks(page). notebook()
+    # also proves jupytext (what a reader opening the .md in Jupyter gets) reads the same code.
+    for page in pages_with_code():
+        nb = notebook(page)
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        blocks = python_blocks(page)
+        assert [c.source.strip("\n") for c in cells] == [b.code.strip("\n") for b in blocks]
+        assert [c.metadata["dlcourse"]["line"] for c in cells] == [b.line for b in blocks]
+        assert [c.metadata["dlcourse"]["skip"] for c in cells] == [b.skip for b in blocks]
 
 
-def test_skipif_condition_is_evaluated_in_the_page_namespace(fake_root):
+def test_a_page_jupytext_reads_differently_is_an_error(fake_root):
+    page = _page(fake_root, "# T\n\n1. a step:\n\n   ```python\n   x = 1\n   ```\n")
+    with pytest.raises(PageReadingError, match="jupytext reads 0 code cells"):
+        notebook(page)
+
+
+def test_one_kernel_per_page_skip_in_page_namespace_and_exact_failing_line(fake_root):
     page = _page(
         fake_root,
         """\
         # T
 
         ```python
-        flag = True
+        x = 2
         ```
 
-        <!--pytest.mark.skipif(flag, reason="flag is set")-->
-        ```python tags=["skip-execution"]
+        <!--pytest.mark.skipif(x == 2, reason="x is two")-->
+        ```python
         raise RuntimeError("must not run")
+        ```
+
+        ```python
+        y = x * 21
+        assert y == 42
+        ```
+
+        ```python
+        z = 1
+        w = 1 / 0
         ```
         """,
     )
-    executed, skipped = run_page(page)
-    assert executed == 1
-    assert skipped == [("docs/page.md:8", "flag is set")]
-
-
-def test_a_failing_block_names_page_and_line(fake_root):
-    page = _page(fake_root, "# T\n\n```python\nx = 1\n```\n\n```python\ny = 2\nz = 1 / 0\n```\n")
-    with pytest.raises(DocsBlockError) as info:
+    run = execute(page)
+    assert run.executed == 2  # the blocks share one namespace: y sees x
+    assert run.skipped == [("docs/page.md:8", "x is two")]
+    assert run.failure is not None and run.failure.ename == "ZeroDivisionError"
+    # The failing line itself, found through IPython's "Cell In[n], line k": if IPython ever
+    # changes that format, this fails loudly instead of pointing at the wrong line.
+    assert run.failure.where == "docs/page.md:19"
+    with pytest.raises(DocsBlockError, match="docs/page.md:19"):
         run_page(page)
-    message = str(info.value)
-    assert "docs/page.md:7" in message and "ZeroDivisionError" in message
-    # The traceback points at the page's own line 9, where the division is.
-    tb = info.value.__cause__.__traceback__
-    while tb.tb_next:
-        tb = tb.tb_next
-    assert tb.tb_frame.f_code.co_filename == str(page) and tb.tb_lineno == 9

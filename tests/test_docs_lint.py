@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from docs_blocks import ROOT, all_fences, pages
+from docs_blocks import ROOT, all_fences, pages_with_code
 
-PAGES_WITH_CODE = [p for p in pages() if any(b.language == "python" for b in all_fences(p))]
+PAGES_WITH_CODE = pages_with_code()
 
 
 def _ruff() -> list[str]:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
 from dlcourse.timing import log_log_slope, synchronizer, timeit_median
 
 
-def test_median_of_a_sleep_is_close_to_the_sleep():
-    seconds = timeit_median(lambda: time.sleep(0.01), repeats=3)
-    assert 0.0095 < seconds < 0.05
+class FakeClock:
+    """A clock that moves only when the timed function says so: timings become exact."""
+
+    def __init__(self, durations):
+        self.now, self.durations = 0.0, iter(durations)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def work(self) -> None:
+        self.now += next(self.durations)
+
+
+def test_median_of_equal_calls_is_their_duration():
+    clock = FakeClock([0.5] + [0.01] * 3)  # a slow warm-up, then three calls of 10 ms
+    assert timeit_median(clock.work, repeats=3, clock=clock) == pytest.approx(0.01)
 
 
 def test_calls_are_counted_warmup_plus_repeats_times_number():
@@ -22,14 +33,14 @@ def test_calls_are_counted_warmup_plus_repeats_times_number():
 
 
 def test_number_divides_the_time_per_call():
-    per_call = timeit_median(lambda: time.sleep(0.002), repeats=3, number=5)
-    assert 0.0019 < per_call < 0.02
+    clock = FakeClock([0.0] + [0.002] * 15)
+    per_call = timeit_median(clock.work, repeats=3, number=5, clock=clock)
+    assert per_call == pytest.approx(0.002)
 
 
 def test_median_ignores_one_slow_outlier():
-    durations = iter([0.0, 0.3, 0.001, 0.001, 0.001])  # warm-up, an outlier, then fast calls
-    seconds = timeit_median(lambda: time.sleep(next(durations)), repeats=4, warmup=1)
-    assert seconds < 0.1
+    clock = FakeClock([0.0, 0.3, 0.001, 0.002, 0.001])  # warm-up, an outlier, then fast calls
+    assert timeit_median(clock.work, repeats=4, warmup=1, clock=clock) == pytest.approx(0.0015)
 
 
 def test_sync_runs_around_every_measurement():

@@ -35,6 +35,7 @@ def timeit_median(
     number: int = 1,
     warmup: int = 1,
     sync: Callable[[], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> float:
     """The median time in seconds of one call of ``fn``.
 
@@ -45,6 +46,7 @@ def timeit_median(
             fast ``fn`` can be timed over many calls and still report seconds per call.
         warmup: untimed calls first (caches, lazy initialisation, kernel compilation), ``>= 0``.
         sync: called before the clock starts and before it stops, e.g. ``synchronizer(device)``.
+        clock: returns the time in seconds; ``time.perf_counter`` (a test passes a fake one).
 
     Returns:
         Seconds per call, the median over ``repeats`` measurements.
@@ -58,11 +60,11 @@ def timeit_median(
     times = []
     for _ in range(int(repeats)):
         sync()
-        start = time.perf_counter()
+        start = clock()
         for _ in range(int(number)):
             fn()
         sync()
-        times.append((time.perf_counter() - start) / number)
+        times.append((clock() - start) / number)
     return statistics.median(times)
 
 
