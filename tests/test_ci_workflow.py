@@ -37,12 +37,50 @@ def test_workflow_matches_the_github_schema(path):
     jsonschema.validate(_load(path), _schema())
 
 
+def pinning_problems(text: str) -> list[str]:
+    """Every ``uses:`` that is not pinned to a full commit SHA with its tag in a comment."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.search(r"uses:\s*(\S+)", line)
+        if not match or match[1].startswith("./"):  # a local action lives in this repository
+            continue
+        pinned = re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", match[1])
+        tagged = re.search(r"#\s*v\d+(\.\d+)*\s*$", line)
+        if not (pinned and tagged):
+            found.append(f"line {number}: {line.strip()}")
+    return found
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_actions_are_pinned_to_exact_versions(path):
-    uses = re.findall(r"uses:\s*(\S+)", path.read_text(encoding="utf-8"))
-    assert uses
-    for ref in uses:
-        assert re.fullmatch(r"[\w.-]+/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})", ref), ref
+def test_actions_are_pinned_by_commit_sha_with_their_tag(path):
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"uses:", text)
+    problems = pinning_problems(text)
+    assert not problems, "pin actions by SHA, tag in a comment (uses: a/b@<sha>  # v1.2.3):\n" + (
+        "\n".join(problems)
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "- uses: actions/checkout@v4.2.2",
+        "- uses: actions/checkout@v4",
+        "- uses: actions/checkout@main",
+        "- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",  # no tag comment
+        "- uses: actions/checkout@11bd719  # v4.2.2",  # a short SHA can be ambiguous
+    ],
+)
+def test_the_pin_check_rejects_tags_branches_and_bare_shas(line):
+    assert pinning_problems(line)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkout_keeps_no_credentials(path):
+    for job in _load(path)["jobs"].values():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step.get("with", {}).get("persist-credentials") is False, step
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
