@@ -65,3 +65,49 @@ def test_warped_grid_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot.warped_grid(ax, **kwargs)
     plt.close(fig)
+
+
+def test_show_source_cuts_docstrings_to_their_summary(capsys):
+    from dlcourse import linear
+
+    plot.show_source(linear.normal_equation)
+    short = capsys.readouterr().out
+    plot.show_source(linear.normal_equation, full_docstrings=True)
+    full = capsys.readouterr().out
+    assert "Args:" in full and "Args:" not in short
+    assert len(short.splitlines()) < len(full.splitlines())
+    # Only the docstring went: the signature and the body are the same, line for line.
+    assert short.splitlines()[0] == full.splitlines()[0]
+    body = full.split('"""')[-1]
+    assert short.endswith(body) and len(body.splitlines()) > 5
+
+
+def test_shorten_docstrings_keeps_the_first_paragraph_and_the_indentation():
+    source = (
+        "    def f(x):\n"
+        '        """Add one to x,\n'
+        "        and return it.\n"
+        "\n"
+        "        Args:\n"
+        "            x: a number.\n"
+        '        """\n'
+        "        y = x + 1\n"
+        "        return y\n"
+    )
+    assert plot.shorten_docstrings(source) == (
+        "    def f(x):\n"
+        '        """Add one to x,\n'
+        '        and return it."""\n'
+        "        y = x + 1\n"
+        "        return y\n"
+    )
+
+
+def test_shorten_docstrings_leaves_a_one_line_docstring_and_methods_alone():
+    source = (
+        'class A:\n    """One line."""\n\n'
+        '    def m(self):\n        """Sum.\n\n        More.\n        """\n        return 1\n'
+    )
+    assert plot.shorten_docstrings(source) == (
+        'class A:\n    """One line."""\n\n    def m(self):\n        """Sum."""\n        return 1\n'
+    )

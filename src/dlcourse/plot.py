@@ -7,15 +7,18 @@ to ``plt.show()``, so a snippet pasted into a reader's project still works.
 
 from __future__ import annotations
 
+import ast
 import base64
 import html
+import inspect
 import io
+import textwrap
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["use_style", "show", "show_source", "COLORS", "warped_grid"]
+__all__ = ["use_style", "show", "show_source", "shorten_docstrings", "COLORS", "warped_grid"]
 
 # Colour-blind-safe palette (Okabe and Ito), in the order lines are drawn.
 COLORS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -143,16 +146,17 @@ def warped_grid(
     ax.set_aspect("equal")
 
 
-def show_source(obj) -> None:
+def show_source(obj, full_docstrings: bool = False) -> None:
     """Show the source code of ``obj`` (a function, class or module), syntax-highlighted.
 
     In a notebook (and on a built page) the source appears as a highlighted block that scrolls
     sideways instead of wrapping its long lines; elsewhere it is printed. Pages use it to teach
-    a package function without keeping a copy of it.
+    a package function without keeping a copy of it. Docstrings are cut to their summary (the
+    page's prose explains the rest); ``full_docstrings=True`` shows them whole.
     """
-    import inspect
-
     source = inspect.getsource(obj)
+    if not full_docstrings:
+        source = shorten_docstrings(source)
     if not _in_notebook():
         print(source)
         return
@@ -170,3 +174,35 @@ def show_source(obj) -> None:
         1,
     )
     display(HTML(code))
+
+
+def shorten_docstrings(source: str) -> str:
+    """Cut every docstring in ``source`` (module, classes, functions) to its first paragraph.
+
+    ``source`` may be indented, as ``inspect.getsource`` returns a method. A docstring that is
+    only its summary is left as it is; the code around the docstrings is returned unchanged.
+    """
+    tree = ast.parse(textwrap.dedent(source))
+    lines = source.splitlines(keepends=True)
+    spans = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = node.body[0] if node.body else None
+        if not (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            continue
+        doc = inspect.cleandoc(first.value.value)
+        summary = doc.split("\n\n", 1)[0].strip().splitlines()  # the first paragraph
+        if summary == doc.splitlines():
+            continue  # nothing to cut
+        spans.append((first.lineno, first.end_lineno, summary))
+    for start, end, summary in sorted(spans, reverse=True):
+        indent = lines[start - 1][: len(lines[start - 1]) - len(lines[start - 1].lstrip())]
+        summary[0] = '"""' + summary[0]
+        summary[-1] += '"""'
+        lines[start - 1 : end] = [f"{indent}{line}\n" for line in summary]
+    return "".join(lines)
