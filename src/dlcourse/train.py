@@ -9,6 +9,7 @@ resuming, and a progress bar (``dlcourse.progress``). It returns a ``History`` t
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -90,19 +91,21 @@ def train_epoch(
     )
     scaler = grad_scaler(device, amp_dtype) if scaler is None else scaler
     n_batches = len(loader)
+    # Mixed precision: the forward pass and the loss run in amp_dtype where that is safe.
+    autocast = torch.autocast(device.type, amp_dtype) if amp_dtype else contextlib.nullcontext()
     model.train()  # dropout on, batch norm uses (and updates) batch statistics
     optimizer.zero_grad(set_to_none=True)
     total_loss, correct, count = 0.0, 0.0, 0
     for i, (xb, yb) in enumerate(loader):
         xb, yb = xb.to(device), yb.to(device)
-        with torch.autocast(device.type, amp_dtype, enabled=amp_dtype is not None):
+        with autocast:
             output = model(xb)  # forward
             if i == 0:  # targets (B,) against outputs (B, 1) would broadcast to a (B, B) loss
                 check_target_shape(output, yb)
             loss = loss_fn(output, yb)  # loss
-        # Gradients add up in .grad over a group of batches: divide so that they average.
+        # .grad adds up over a group of `accumulate` batches: divide so that it averages.
         group = min(accumulate, n_batches - i + i % accumulate)
-        scaler.scale(loss / group).backward()  # backward
+        scaler.scale(loss / group if group > 1 else loss).backward()  # backward
         if (i + 1) % accumulate == 0 or i + 1 == n_batches:
             if clip_grad_norm is not None:
                 scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
