@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from dlcourse import train
+from dlcourse import train, train_checks
 
 
 def _data(m=96, seed=0):
@@ -205,27 +205,6 @@ def test_fit_on_cuda_matches_cpu():
     assert cuda.val_acc[-1] > 0.8
 
 
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"epochs": 0}, "epochs"),
-        ({"epochs": 2.5}, "epochs"),
-        ({"epochs": 2, "patience": 0}, "patience"),
-        ({"epochs": 2, "monitor": "train_loss"}, "monitor"),
-    ],
-)
-def test_fit_rejects_bad_arguments(kwargs, message):
-    model, optimizer, _, train_loader, val_loader = _setup()
-    with pytest.raises(ValueError, match=message):
-        train.fit(model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, **kwargs)
-
-
-def test_early_stopping_needs_a_validation_set():
-    model, optimizer, _, train_loader, _ = _setup()
-    with pytest.raises(ValueError, match="val_loader"):
-        train.fit(model, train_loader, None, nn.CrossEntropyLoss(), optimizer, 2, patience=2)
-
-
 def test_make_loader_checks_and_converts():
     X, y = _data(10)
     xb, yb = next(iter(train.make_loader(X, y, batch_size=4)))
@@ -237,3 +216,524 @@ def test_make_loader_checks_and_converts():
         train.make_loader(X, y[:5])
     with pytest.raises(ValueError, match="batch_size"):
         train.make_loader(X, y, batch_size=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# train_epoch: what one pass over the data does, and the options later chapters need.
+
+
+def _regression(m=33, n=3, seed=0, dtype=torch.float32):
+    """A small linear regression set with (m, 1) targets, as tensors of ``dtype``."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(m, n, generator=g, dtype=dtype)
+    y = X @ torch.arange(1.0, n + 1, dtype=dtype)[:, None] + 0.1 * torch.randn(m, 1, generator=g)
+    return X, y.to(dtype)
+
+
+def _loader(X, y, batch_size, shuffle=False):
+    data = torch.utils.data.TensorDataset(X, y)
+    return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+
+
+def test_train_loss_is_a_mean_over_examples_not_over_batches():
+    # 33 examples in batches of 8: the last batch has 1 example, so the two means differ.
+    X, y = _regression(33)
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    by_hand, batch_means, sizes = nn.Linear(3, 1), [], []
+    by_hand.load_state_dict(model.state_dict())
+    hand_optimizer = torch.optim.SGD(by_hand.parameters(), lr=0.05)
+    for xb, yb in _loader(X, y, 8):  # the same steps, written out
+        loss = nn.functional.mse_loss(by_hand(xb), yb)
+        hand_optimizer.zero_grad()
+        loss.backward()
+        hand_optimizer.step()
+        batch_means.append(float(loss.detach()))
+        sizes.append(len(xb))
+    over_examples = float(np.dot(batch_means, sizes) / sum(sizes))
+    over_batches = float(np.mean(batch_means))
+    assert abs(over_examples - over_batches) > 1e-3  # the test can tell them apart
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    loss, acc = train.train_epoch(model, _loader(X, y, 8), nn.MSELoss(), optimizer)
+    assert loss == pytest.approx(over_examples, rel=1e-6) and np.isnan(acc)
+    torch.testing.assert_close(model.weight, by_hand.weight)
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)  # fit reports the same number
+    history = train.fit(
+        model,
+        _loader(X, y, 8),
+        None,
+        nn.MSELoss(),
+        torch.optim.SGD(model.parameters(), lr=0.05),
+        1,
+        device="cpu",
+    )
+    assert history.train_loss == [pytest.approx(over_examples, rel=1e-6)]
+
+
+def test_train_accuracy_counts_examples():
+    X, y = _data(33)
+    torch.manual_seed(0)
+    model = nn.Linear(4, 3)
+    loader = train.make_loader(X, y, batch_size=8)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # lr 0: the weights stay
+    _, acc = train.train_epoch(model, loader, nn.CrossEntropyLoss(), optimizer)
+    with torch.no_grad():
+        pred = model(torch.tensor(X, dtype=torch.float32)).argmax(1).numpy()
+    assert acc == pytest.approx(float((pred == y).mean()))
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_evaluate_and_predict_restore_the_models_mode(mode):
+    model, _, _, _, val_loader = _setup(dropout=0.5)
+    model.train(mode == "train")
+    train.evaluate(model, val_loader, nn.CrossEntropyLoss())
+    assert model.training == (mode == "train")
+    assert all(m.training == (mode == "train") for m in model.modules())
+    train.predict(model, _data()[0])
+    assert model.training == (mode == "train")
+
+
+def _record_steps(optimizer, what):
+    """Call ``what(optimizer)`` just before every optimizer step; return the list of results."""
+    seen = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: seen.append(what(opt)))
+    return seen
+
+
+def test_a_batch_scheduler_changes_the_rate_every_batch():
+    X, y = _regression(40)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.9**step)
+    rates = _record_steps(optimizer, lambda opt: opt.param_groups[0]["lr"])
+    train.train_epoch(model, _loader(X, y, 8), nn.MSELoss(), optimizer, scheduler=schedule)
+    assert rates == pytest.approx([0.1 * 0.9**k for k in range(5)])  # 5 batches, 5 rates
+
+    # fit: batch_scheduler steps per batch, scheduler per epoch; History.lr is each epoch's start.
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    per_batch = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.9**step)
+    rates = _record_steps(optimizer, lambda opt: opt.param_groups[0]["lr"])
+    history = train.fit(
+        model,
+        _loader(X, y, 8),
+        None,
+        nn.MSELoss(),
+        optimizer,
+        3,
+        device="cpu",
+        batch_scheduler=per_batch,
+    )
+    assert rates == pytest.approx([0.1 * 0.9**k for k in range(15)])
+    assert history.lr == pytest.approx([0.1, 0.1 * 0.9**5, 0.1 * 0.9**10])
+
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    per_epoch = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    rates = _record_steps(optimizer, lambda opt: opt.param_groups[0]["lr"])
+    train.fit(model, _loader(X, y, 8), None, nn.MSELoss(), optimizer, 2, per_epoch, device="cpu")
+    assert rates == pytest.approx([0.1] * 5 + [0.05] * 5)
+
+
+def _total_norm(optimizer):
+    grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+    return float(
+        torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    )
+
+
+def test_clipping_bounds_the_gradient_norm_that_the_optimizer_sees():
+    X, y = _regression(32)
+    y = 100 * y  # large errors, large gradients
+    norms = {}
+    for clip in (None, 1.0):
+        torch.manual_seed(0)
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+        norms[clip] = _record_steps(optimizer, _total_norm)
+        grads = _record_steps(optimizer, lambda opt, m=model: m.weight.grad.clone())
+        train.train_epoch(model, _loader(X, y, 8), nn.MSELoss(), optimizer, clip_grad_norm=clip)
+        if clip is None:
+            first_grad = grads[0]
+        else:
+            # Clipping rescales the whole gradient: same direction, norm max_norm.
+            scale = 1.0 / norms[None][0]
+            torch.testing.assert_close(grads[0], first_grad * scale, rtol=1e-4, atol=1e-6)
+    assert min(norms[None]) > 1.0  # without clipping every step's norm exceeds the bound
+    assert max(norms[1.0]) <= 1.0 + 1e-5
+
+
+def test_accumulating_k_batches_equals_one_batch_k_times_larger():
+    # float64, SGD with momentum, no dropout: the two runs take the same steps to 1e-10.
+    # 32 examples: batches of 4 in groups of 3 leave a last group of 2 batches, which must
+    # equal the last big batch of 8.
+    X, y = _regression(32, dtype=torch.float64)
+    results = []
+    for batch_size, accumulate in ((4, 3), (12, 1)):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        steps = _record_steps(optimizer, lambda opt: None)
+        losses = [
+            train.train_epoch(
+                model, _loader(X, y, batch_size), nn.MSELoss(), optimizer, accumulate=accumulate
+            )[0]
+            for _ in range(3)
+        ]
+        results.append((model, losses, len(steps)))
+    (small, small_losses, small_steps), (big, big_losses, big_steps) = results
+    assert small_steps == big_steps == 9  # 3 steps an epoch (12 + 12 + 8 examples)
+    for a, b in zip(small.parameters(), big.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(small_losses, big_losses, rtol=1e-10)
+
+
+def test_frozen_parameters_get_no_gradient_and_never_move():
+    model, _, _, train_loader, val_loader = _setup()
+    frozen = model[0]
+    for p in frozen.parameters():
+        p.requires_grad_(False)
+    before = [p.detach().clone() for p in frozen.parameters()]
+    head_before = model[3].weight.detach().clone()
+    # The frozen parameters are in the optimizer, with momentum and weight decay that would
+    # move them if it ever stepped them.
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.1)
+    train.fit(
+        model,
+        train_loader,
+        val_loader,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        3,
+        device="cpu",
+        clip_grad_norm=1.0,
+    )
+    for p, b in zip(frozen.parameters(), before, strict=True):
+        assert p.grad is None
+        assert torch.equal(p, b)  # bit for bit
+        assert p not in optimizer.state or not optimizer.state[p]
+    assert not torch.equal(model[3].weight, head_before)  # the rest did train
+
+
+def test_parameter_groups_keep_their_own_rates_and_a_scheduler_scales_each():
+    X, y = _regression(8)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    optimizer = torch.optim.SGD(
+        [{"params": model[0].parameters(), "lr": 0.01}, {"params": model[1].parameters()}],
+        lr=0.1,
+    )
+    body, head = model[0].weight.detach().clone(), model[1].weight.detach().clone()
+    grads = _record_steps(
+        optimizer, lambda opt: (model[0].weight.grad.clone(), model[1].weight.grad.clone())
+    )
+    train.train_epoch(model, _loader(X, y, 8), nn.MSELoss(), optimizer)  # one batch, one step
+    ((g_body, g_head),) = grads
+    torch.testing.assert_close(model[0].weight, body - 0.01 * g_body)
+    torch.testing.assert_close(model[1].weight, head - 0.1 * g_head)
+
+    schedule = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    train.fit(model, _loader(X, y, 8), None, nn.MSELoss(), optimizer, 2, schedule, device="cpu")
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.0025, 0.025])
+
+
+def _training_dtypes(module):
+    """The dtypes of ``module``'s outputs in train mode (evaluate runs in full precision)."""
+    seen = set()
+
+    def hook(mod, args, out):
+        if mod.training:
+            seen.add(out.dtype)
+
+    module.register_forward_hook(hook)
+    return seen
+
+
+def test_mixed_precision_on_the_cpu_runs_in_bfloat16_and_learns():
+    assert train_checks.amp_dtype("auto", torch.device("cpu")) is None  # off by default
+    assert train_checks.amp_dtype(True, torch.device("cpu")) == torch.bfloat16
+    assert train_checks.amp_dtype(False, torch.device("cuda")) is None
+    assert train_checks.amp_dtype(torch.float16, torch.device("cpu")) == torch.float16
+    for amp, dtype in (
+        (torch.bfloat16, torch.bfloat16),
+        (True, torch.bfloat16),
+        ("auto", torch.float32),
+    ):
+        model, optimizer, _, train_loader, val_loader = _setup()
+        seen = _training_dtypes(model[0])
+        history = train.fit(
+            model,
+            train_loader,
+            val_loader,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            8,
+            device="cpu",
+            amp=amp,
+        )
+        assert seen == {dtype}
+        assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+        assert history.val_acc[-1] > 0.8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("amp", [torch.float16, torch.bfloat16, "auto"])
+def test_mixed_precision_on_cuda_learns(amp):
+    device = torch.device("cuda")
+    dtype = train_checks.amp_dtype(amp, device)
+    assert dtype in (torch.float16, torch.bfloat16)
+    assert train_checks.grad_scaler(device, dtype).is_enabled() == (dtype == torch.float16)
+    model, optimizer, _, train_loader, val_loader = _setup()
+    seen = _training_dtypes(model[0])
+    history = train.fit(
+        model,
+        train_loader,
+        val_loader,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        8,
+        device=device,
+        amp=amp,
+        clip_grad_norm=5.0,
+    )
+    assert seen == {dtype}
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert history.val_acc[-1] > 0.8
+
+
+class _EpochSampler(torch.utils.data.Sampler):
+    """Stands in for a DistributedSampler: sequential order, and it records set_epoch."""
+
+    def __init__(self, n):
+        self.n, self.epochs = n, []
+
+    def set_epoch(self, epoch):
+        self.epochs.append(epoch)
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
+def test_fit_tells_a_distributed_sampler_the_epoch(tmp_path):
+    X, y = _regression(16)
+    data = torch.utils.data.TensorDataset(X, y)
+    plain = _EpochSampler(16)  # DataLoader(sampler=...): loader.sampler
+    nested = _EpochSampler(16)  # make_loader's layout: loader.sampler.sampler
+    loaders = [
+        torch.utils.data.DataLoader(data, batch_size=4, sampler=plain),
+        torch.utils.data.DataLoader(
+            data, sampler=torch.utils.data.BatchSampler(nested, 4, False), batch_size=None
+        ),
+    ]
+    for loader in loaders:
+        model = nn.Linear(3, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        path = tmp_path / "run.pt"
+        train.fit(
+            model, loader, None, nn.MSELoss(), optimizer, 2, device="cpu", checkpoint_path=path
+        )
+        train.fit(model, loader, None, nn.MSELoss(), optimizer, 4, device="cpu", resume_from=path)
+    assert plain.epochs == nested.epochs == [0, 1, 2, 3]  # the resumed run goes on at 2
+
+
+def test_only_the_main_process_prints_and_saves(tmp_path, capsys, monkeypatch):
+    from dlcourse import checkpoint
+
+    assert checkpoint.is_main_process()  # a single process is the main one
+    model, optimizer, _, train_loader, val_loader = _setup()
+    args = (model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 2)
+    train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "main.pt")
+    assert len(capsys.readouterr().out.splitlines()) == 2 and (tmp_path / "main.pt").exists()
+
+    # A worker of rank 1 in an initialised process group.
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.distributed, "is_available", lambda: True)
+        patch.setattr(torch.distributed, "is_initialized", lambda: True)
+        patch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
+        assert not checkpoint.is_main_process()
+    monkeypatch.setattr(train, "is_main_process", lambda: False)
+    train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "worker.pt")
+    assert capsys.readouterr().out == "" and not (tmp_path / "worker.pt").exists()
+
+
+def test_a_progress_bar_changes_no_number(monkeypatch, capsys):
+    histories = []
+    for setting in ("0", "1"):
+        monkeypatch.setenv("DLCOURSE_PROGRESS", setting)
+        model, optimizer, _, train_loader, val_loader = _setup(dropout=0.3)
+        histories.append(
+            train.fit(
+                model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 3, device="cpu"
+            )
+        )
+    assert histories[0] == histories[1]
+    assert capsys.readouterr().out == ""  # a bar writes to stderr, never to stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input: a clear error before any training happens.
+
+
+def _fit_args(**overrides):
+    model, optimizer, _, train_loader, val_loader = _setup()
+    args = {
+        "model": model,
+        "train_loader": train_loader,
+        "val_loader": val_loader,
+        "loss_fn": nn.CrossEntropyLoss(),
+        "optimizer": optimizer,
+        "epochs": 2,
+        "device": "cpu",
+    }
+    return {**args, **overrides}
+
+
+BAD_FIT = [
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"epochs": 2.5}, ValueError, "epochs"),
+    ({"epochs": "3"}, TypeError, "epochs"),
+    ({"epochs": True}, TypeError, "epochs"),
+    ({"patience": 0}, ValueError, "patience"),
+    ({"patience": 2, "val_loader": None}, ValueError, "val_loader"),
+    ({"monitor": "train_loss"}, ValueError, "monitor"),
+    ({"clip_grad_norm": 0.0}, ValueError, "clip_grad_norm"),
+    ({"clip_grad_norm": -1.0}, ValueError, "clip_grad_norm"),
+    ({"clip_grad_norm": float("nan")}, ValueError, "clip_grad_norm"),
+    ({"clip_grad_norm": float("inf")}, ValueError, "clip_grad_norm"),
+    ({"clip_grad_norm": "1"}, TypeError, "clip_grad_norm"),
+    ({"accumulate": 0}, ValueError, "accumulate"),
+    ({"accumulate": 1.5}, ValueError, "accumulate"),
+    ({"amp": "yes"}, ValueError, "amp"),
+    ({"amp": torch.float32}, ValueError, "amp"),
+    ({"progress": -1}, ValueError, "progress"),
+    ({"progress": "bar"}, ValueError, "progress"),
+    ({"progress": True}, ValueError, "progress"),
+    ({"device": "gpu"}, ValueError, "device"),
+    ({"model": "a model"}, TypeError, "model"),
+    ({"optimizer": "adam"}, TypeError, "optimizer"),
+    ({"loss_fn": 3}, TypeError, "loss_fn"),
+    ({"train_loader": []}, ValueError, "batch"),
+    ({"train_loader": 5}, TypeError, "loader"),
+    ({"val_loader": []}, ValueError, "val_loader"),
+    ({"scheduler": "cosine"}, TypeError, "scheduler"),
+]
+if not torch.cuda.is_available():
+    BAD_FIT.append(({"device": "cuda"}, ValueError, "not available"))
+
+
+@pytest.mark.parametrize("overrides, error, message", BAD_FIT)
+def test_fit_rejects_bad_input_before_training(overrides, error, message):
+    args = _fit_args(**overrides)
+    model = args["model"]
+    before = (
+        [p.detach().clone() for p in model.parameters()] if isinstance(model, nn.Module) else []
+    )
+    with pytest.raises(error, match=message):
+        train.fit(**args)
+    for p, b in zip(model.parameters() if before else [], before, strict=True):
+        assert torch.equal(p, b)
+
+
+def test_schedulers_that_need_a_validation_loss_are_checked():
+    model, optimizer, _, train_loader, _ = _setup()
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer)
+    with pytest.raises(ValueError, match="val_loader"):
+        train.fit(model, train_loader, None, nn.CrossEntropyLoss(), optimizer, 2, plateau)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        train.fit(
+            _fit_args()["model"],
+            train_loader,
+            None,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            2,
+            batch_scheduler=plateau,
+        )
+
+
+def test_monitoring_accuracy_on_a_regression_is_an_error_not_a_silent_stop():
+    X = np.random.default_rng(0).normal(size=(32, 2))
+    y = (X @ np.array([1.0, -2.0]))[:, None]
+    model = nn.Linear(2, 1)
+    before = model.weight.detach().clone()
+    with pytest.raises(ValueError, match="monitor='val_acc'.*float32"):
+        train.fit(
+            model,
+            train.make_loader(X, y, 8),
+            train.make_loader(X, y),
+            nn.MSELoss(),
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            5,
+            device="cpu",
+            patience=2,
+            monitor="val_acc",
+        )
+    assert torch.equal(model.weight, before)
+
+
+def test_targets_that_would_broadcast_are_an_error_naming_both_shapes():
+    X, y = _regression(16)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.detach().clone()
+    flat = _loader(X, y[:, 0], 8)  # targets (B,) against outputs (B, 1): a (B, B) loss
+    with pytest.raises(ValueError, match=r"\(8,\).*\(8, 1\)"):
+        train.train_epoch(model, flat, nn.MSELoss(), optimizer)
+    assert torch.equal(model.weight, before)  # checked before the first step
+    with pytest.raises(ValueError, match=r"\(8,\).*\(8, 1\)"):
+        train.fit(model, flat, None, nn.MSELoss(), optimizer, 1, device="cpu")
+    with pytest.raises(ValueError, match=r"\(8,\).*\(8, 1\)"):
+        train.evaluate(model, flat, nn.MSELoss())
+    # Class labels (B,) against logits (B, C) are what cross-entropy wants: no error.
+    Xc, yc = _data(16)
+    train.train_epoch(
+        nn.Linear(4, 3),
+        train.make_loader(Xc, yc, 8),
+        nn.CrossEntropyLoss(),
+        torch.optim.SGD(model.parameters(), lr=0.1),
+    )
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda m, o, ld: train.train_epoch(m, [], nn.MSELoss(), o), ValueError, "batch"),
+        (
+            lambda m, o, ld: train.train_epoch(m, ld, nn.MSELoss(), o, accumulate=0),
+            ValueError,
+            "accumulate",
+        ),
+        (
+            lambda m, o, ld: train.train_epoch(m, ld, nn.MSELoss(), o, clip_grad_norm=float("nan")),
+            ValueError,
+            "clip_grad_norm",
+        ),
+        (lambda m, o, ld: train.train_epoch(m, ld, nn.MSELoss(), None), TypeError, "optimizer"),
+        (
+            lambda m, o, ld: train.train_epoch(m, ld, nn.MSELoss(), o, scheduler=1),
+            TypeError,
+            "scheduler",
+        ),
+        (lambda m, o, ld: train.evaluate(m, [], nn.MSELoss()), ValueError, "batch"),
+        (lambda m, o, ld: train.evaluate(m, ld, nn.MSELoss(), device="tpu"), ValueError, "device"),
+        (lambda m, o, ld: train.predict(m, np.zeros((0, 3))), ValueError, "X"),
+        (lambda m, o, ld: train.predict("m", np.zeros((2, 3))), TypeError, "model"),
+        (lambda m, o, ld: train.make_loader(np.zeros((0, 3)), np.zeros(0)), ValueError, "example"),
+        (
+            lambda m, o, ld: train.make_loader(np.zeros((4, 3)), np.zeros(4), 2.5),
+            ValueError,
+            "batch_size",
+        ),
+    ],
+)
+def test_train_epoch_evaluate_and_predict_reject_bad_input(call, error, message):
+    X, y = _regression(8)
+    model = nn.Linear(3, 1)
+    with pytest.raises(error, match=message):
+        call(model, torch.optim.SGD(model.parameters(), lr=0.1), _loader(X, y, 4))

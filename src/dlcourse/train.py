@@ -1,40 +1,46 @@
-"""A reusable training loop that reads top to bottom: forward, loss, backward, step, log.
+"""A training loop that reads top to bottom: forward, loss, backward, step, log.
 
-``fit`` trains any ``nn.Module`` on any device, evaluates on a validation set after every epoch
-and returns a ``History`` to plot. Plain arguments add a learning-rate scheduler, early stopping
-(which restores the best weights), checkpoints (state_dicts, loaded with
-``torch.load(..., weights_only=True)``) and resuming from one.
+``train_epoch`` is one pass over the training data, one batch at a time; its options are the
+ones later chapters need (a learning rate changed every batch, gradient clipping, mixed
+precision, gradient accumulation). ``fit`` repeats it for a number of epochs, evaluates on a
+validation set after each, and adds early stopping, checkpoints (``dlcourse.checkpoint``),
+resuming, and a progress bar (``dlcourse.progress``). It returns a ``History`` to plot.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import (
-    BatchSampler,
-    DataLoader,
-    RandomSampler,
-    SequentialSampler,
-    TensorDataset,
+from torch.utils.data import DataLoader
+
+from dlcourse import progress as _progress
+from dlcourse.batches import evaluate, make_loader, n_correct, predict
+from dlcourse.checkpoint import is_main_process, load_checkpoint, save_checkpoint
+from dlcourse.train_checks import (
+    as_device,
+    check_fit_args,
+    check_target_shape,
+    epoch_setup,
+    grad_scaler,
 )
 
-from dlcourse import device as _device
-
-__all__ = ["History", "evaluate", "fit", "make_loader", "predict"]
+__all__ = ["History", "evaluate", "fit", "make_loader", "predict", "train_epoch"]
 
 
 @dataclass
 class History:
     """Per-epoch numbers of a ``fit`` run, one list entry per epoch.
 
-    ``train_loss``/``train_acc`` are running means over the epoch's mini-batches (train mode,
-    so with dropout on); ``val_loss``/``val_acc`` come from ``evaluate`` after the epoch; ``lr``
-    is the learning rate the epoch used; ``best_epoch`` (0-based) had the best validation score.
+    ``train_loss``/``train_acc`` are means over the epoch's training examples (train mode, so
+    with dropout on, and measured while the weights change); ``val_loss``/``val_acc`` come from
+    ``evaluate`` after the epoch; ``lr`` is the first parameter group's learning rate at the
+    start of the epoch; ``best_epoch`` (0-based) had the best validation score.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -46,100 +52,109 @@ class History:
     stopped_early: bool = False
 
 
-def make_loader(
-    X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False
-) -> DataLoader:
-    """Wrap NumPy arrays X (m, ...) and y (m, ...) into a DataLoader of tensors.
-
-    X becomes float32; integer y becomes int64 (class labels for cross-entropy), other y
-    float32 (regression). ``shuffle=True`` (for training) draws a new order every epoch from
-    torch's global generator, which ``dlcourse.seed_everything`` seeds.
-    """
-    X, y = np.asarray(X), np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; got {batch_size}")
-    y_dtype = torch.int64 if np.issubdtype(y.dtype, np.integer) else torch.float32
-    data = TensorDataset(torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=y_dtype))
-    # Index the tensors with a whole batch of indices at once (batch_size=None): the default
-    # fetches examples one by one and stacks them, which costs more than a tiny model's step.
-    order = RandomSampler(data) if shuffle else SequentialSampler(data)
-    return DataLoader(
-        data, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None
-    )
-
-
-def _n_correct(output: torch.Tensor, target: torch.Tensor) -> float:
-    """Correct predictions in a batch: argmax of (B, C) logits, or one logit > 0.
-    NaN when the targets are not class labels (regression)."""
-    if target.dtype != torch.int64:
-        return float("nan")
-    if output.ndim == 2 and output.shape[1] > 1:
-        pred = output.argmax(dim=1)
-    else:
-        pred = (output.reshape(-1) > 0).long()
-    return float((pred == target.reshape(-1)).sum())
-
-
-@torch.no_grad()
-def evaluate(
-    model: nn.Module, loader: DataLoader, loss_fn, device: torch.device | str | None = None
+def train_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    loss_fn,
+    optimizer: torch.optim.Optimizer,
+    *,
+    device: torch.device | str | None = None,
+    scheduler=None,
+    clip_grad_norm: float | None = None,
+    amp: bool | str | torch.dtype = False,
+    accumulate: int = 1,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode, without gradients.
+    """One pass over ``loader``: forward, loss, backward, step, one batch at a time.
 
     Args:
-        model: maps inputs (B, ...) to (B, C) logits, or (B,) / (B, 1) outputs.
-        loader: yields ``(inputs, targets)``.
-        loss_fn: ``loss_fn(outputs, targets)``, a mean over the batch.
-        device: default: the device of the model's parameters.
+        model: maps inputs (B, ...) to outputs, e.g. (B, C) logits; already on ``device``.
+        loader: yields ``(inputs (B, ...), targets (B, ...))``; must have a length.
+        loss_fn: ``loss_fn(outputs, targets) -> scalar``, a mean over the batch.
+        optimizer: steps the parameters it holds (frozen ones get no gradient, so no step).
+        device: where batches go; default the device of the model's parameters.
+        scheduler: stepped after every optimizer step (a per-batch schedule such as
+            ``OneCycleLR`` or ``dlcourse.schedulers``' cyclical rates).
+        clip_grad_norm: rescale the gradients so that their total 2-norm is at most this.
+        amp: mixed precision with ``torch.autocast``: ``False`` (default), ``"auto"`` (on a
+            CUDA GPU only), ``True``, or a dtype; fp16 on CUDA gets a gradient scaler.
+        accumulate: add up the gradients of this many batches before each step; the loss is
+            divided by the group's size, so with equal batches a step equals one on a batch
+            ``accumulate`` times larger. A last, shorter group still steps.
+        scaler: a ``torch.amp.GradScaler`` to reuse across epochs (``fit`` passes one).
 
     Returns:
-        ``(loss, accuracy)``, means over examples; accuracy is NaN for float targets.
+        ``(loss, accuracy)``: means over the epoch's examples; accuracy is NaN for float targets.
     """
-    device = next(model.parameters()).device if device is None else torch.device(device)
-    was_training = model.training
-    model.eval()  # dropout off, batch norm uses its running statistics
+    device, amp_dtype = epoch_setup(
+        model, loader, loss_fn, optimizer, device, scheduler, clip_grad_norm, amp, accumulate
+    )
+    scaler = grad_scaler(device, amp_dtype) if scaler is None else scaler
+    n_batches = len(loader)
+    # Mixed precision: the forward pass and the loss run in amp_dtype where that is safe.
+    autocast = torch.autocast(device.type, amp_dtype) if amp_dtype else contextlib.nullcontext()
+    model.train()  # dropout on, batch norm uses (and updates) batch statistics
+    optimizer.zero_grad(set_to_none=True)
     total_loss, correct, count = 0.0, 0.0, 0
-    for xb, yb in loader:
+    for i, (xb, yb) in enumerate(loader):
         xb, yb = xb.to(device), yb.to(device)
-        output = model(xb)
-        total_loss += float(loss_fn(output, yb)) * len(xb)
-        correct += _n_correct(output, yb)
+        with autocast:
+            output = model(xb)  # forward
+            if i == 0:  # targets (B,) against outputs (B, 1) would broadcast to a (B, B) loss
+                check_target_shape(output, yb)
+            loss = loss_fn(output, yb)  # loss
+        # .grad adds up over a group of `accumulate` batches: divide so that it averages.
+        group = min(accumulate, n_batches - i + i % accumulate)
+        scaler.scale(loss / group if group > 1 else loss).backward()  # backward
+        if (i + 1) % accumulate == 0 or i + 1 == n_batches:
+            if clip_grad_norm is not None:
+                scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+            scaler.step(optimizer)  # step (skipped if fp16 gradients overflowed)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            if scheduler is not None:
+                scheduler.step()
+        total_loss += float(loss.detach()) * len(xb)  # a sum over examples, not batches
+        correct += n_correct(output.detach(), yb)
         count += len(xb)
-    model.train(was_training)
-    if count == 0:
-        raise ValueError("evaluate needs a loader with at least one example; got an empty one")
     return total_loss / count, correct / count
 
 
-@torch.no_grad()
-def predict(
-    model: nn.Module, X: np.ndarray, device: torch.device | str | None = None
-) -> np.ndarray:
-    """Outputs of ``model`` in eval mode for NumPy inputs X (m, ...), as a NumPy array."""
-    device = next(model.parameters()).device if device is None else torch.device(device)
-    was_training = model.training
-    model.eval()
-    X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-    outputs = [model(X[i : i + 1024].to(device)).cpu() for i in range(0, len(X), 1024)]
-    model.train(was_training)
-    return torch.cat(outputs).numpy()
+def _set_epoch(loader, epoch: int) -> None:
+    """Tell a ``DistributedSampler`` (any sampler with ``set_epoch``) which epoch this is, so
+    that every epoch shuffles differently, and identically on every process."""
+    samplers = []
+    for holder in (getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
+        samplers += [holder, getattr(holder, "sampler", None)]
+    for sampler in {id(s): s for s in samplers if hasattr(s, "set_epoch")}.values():
+        sampler.set_epoch(epoch)
 
 
-def _rng_state() -> dict:
-    """The random state behind shuffling and dropout: a resumed run draws the same numbers."""
-    state = {"cpu": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    # Loading with map_location=device may have moved these to the GPU; generators take CPU bytes.
-    torch.set_rng_state(state["cpu"].cpu())
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
+def _log(
+    history: History,
+    epoch: int,
+    numbers: tuple,
+    best: dict,
+    monitor: str,
+    patience,
+    model: nn.Module,
+) -> None:
+    """Append the epoch's numbers; keep the best score, its epoch and (for early stopping) a
+    copy of its weights; count the epochs since, and stop after ``patience`` of them."""
+    for name, value in zip(
+        ("train_loss", "train_acc", "val_loss", "val_acc", "lr"), numbers, strict=True
+    ):
+        getattr(history, name).append(value)
+    score = history.val_loss[-1] if monitor == "val_loss" else -history.val_acc[-1]
+    if score < best["score"]:  # NaN (no validation set) is never a new best
+        best.update(score=score, wait=0)
+        history.best_epoch = epoch
+        if patience is not None:  # a copy: later steps must not change it
+            best["state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    else:
+        best["wait"] += 1
+    history.stopped_early = patience is not None and best["wait"] >= patience
 
 
 def fit(
@@ -156,67 +171,72 @@ def fit(
     checkpoint_path: str | Path | None = None,
     resume_from: str | Path | None = None,
     progress: int | str | None = "auto",
+    *,
+    batch_scheduler=None,
+    clip_grad_norm: float | None = None,
+    amp: bool | str | torch.dtype = False,
+    accumulate: int = 1,
 ) -> History:
     """Train ``model`` in place for ``epochs`` epochs in all (resumed ones included).
 
     Args:
         model: any ``nn.Module``; moved to ``device``.
-        train_loader: yields ``(inputs (B, ...), targets (B, ...))``, shuffled.
+        train_loader: yields ``(inputs (B, ...), targets (B, ...))``, shuffled. A sampler with
+            ``set_epoch`` (``DistributedSampler``) is told the epoch before each one.
         val_loader: evaluated after every epoch; ``None`` to skip.
         loss_fn: ``loss_fn(outputs, targets) -> scalar``, e.g. ``nn.CrossEntropyLoss()``.
-        optimizer: built on ``model.parameters()``.
+        optimizer: on the model's parameters (groups with their own rates are fine).
         epochs: total number of epochs, ``>= 1``.
-        scheduler: a ``torch.optim.lr_scheduler``, stepped once per epoch
-            (``ReduceLROnPlateau`` gets the validation loss).
+        scheduler: stepped once per EPOCH (``ReduceLROnPlateau`` gets the validation loss).
         device: default ``dlcourse.device.best()``.
         patience: early stopping: stop after ``patience`` epochs without a new best validation
             score, and load the best epoch's weights back into ``model``.
-        monitor: what "best" means: ``"val_loss"`` (lowest) or ``"val_acc"`` (highest).
-        checkpoint_path: after every epoch, save model, optimizer, scheduler, history and
-            random state there (state_dicts, one file, overwritten).
+        monitor: what "best" means: ``"val_loss"`` (lowest) or ``"val_acc"`` (highest; needs
+            class labels).
+        checkpoint_path: after every epoch, save all that a resume needs there
+            (``dlcourse.checkpoint``; one file, overwritten; only by process 0).
         resume_from: a checkpoint written by ``fit``: go on from where that run was. The
-            result is the uninterrupted run's when shuffling and dropout draw from torch's
-            global generator (``make_loader`` does).
-        progress: print a line every ``progress`` epochs; ``"auto"``: at most one line per
-            10 seconds (so short runs print nothing); ``None`` or 0: silent.
+            result is the uninterrupted run's when shuffling and dropout draw from the global
+            generators (``make_loader`` and ``nn.Dropout`` do).
+        progress: ``"auto"``: a progress bar when someone is watching
+            (``dlcourse.progress.bar_wanted``), else silent; an int ``n``: print a line
+            every ``n`` epochs; ``None`` or 0: silent.
+        batch_scheduler: stepped after every optimizer STEP (``train_epoch``'s ``scheduler``).
+        clip_grad_norm, amp, accumulate: passed to ``train_epoch``.
     """
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1; got {epochs}")
-    if patience is not None and (patience < 1 or val_loader is None):
-        raise ValueError(f"early stopping needs patience >= 1 and a val_loader; got {patience}")
-    if monitor not in ("val_loss", "val_acc"):
-        raise ValueError(f"monitor must be 'val_loss' or 'val_acc'; got {monitor!r}")
-    device = _device.best() if device is None else torch.device(device)
+    epochs, progress = check_fit_args(val_loader, epochs, scheduler, patience, monitor, progress)
+    device = as_device(device)  # None: the best one here
+    epoch_args = dict(
+        scheduler=batch_scheduler, clip_grad_norm=clip_grad_norm, amp=amp, accumulate=accumulate
+    )
+    checked = epoch_setup(model, train_loader, loss_fn, optimizer, device, **epoch_args)
+    scaler = grad_scaler(*checked)  # one for the whole run: it learns its scale as it goes
     model.to(device)
-    history, best_score, best_state, wait = History(), float("inf"), None, 0
+    schedulers = [scheduler, batch_scheduler]
+    history, best = History(), {"score": math.inf, "state": None, "wait": 0}
     if resume_from is not None:
-        ckpt = torch.load(resume_from, map_location=device, weights_only=True)
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(ckpt["scheduler"])
-        history = History(**ckpt["history"])
-        best_score, best_state, wait = ckpt["best_score"], ckpt["best_state"], ckpt["wait"]
-        _set_rng_state(ckpt["rng"])
+        ckpt = load_checkpoint(resume_from, model, optimizer, schedulers, map_location=device)
+        history, extra = History(**(ckpt["history"] or {})), ckpt["extra"] or {}
+        best = extra.get("best", best)
+        if extra.get("scaler"):
+            scaler.load_state_dict(extra["scaler"])
 
-    start = last_print = time.perf_counter()
-    for epoch in range(len(history.train_loss), int(epochs)):
+    main = is_main_process()  # with several processes, only rank 0 prints and saves
+    show_bar = main and progress == "auto" and _progress.bar_wanted()
+    first, start = len(history.train_loss), time.perf_counter()
+    epoch_bar = _progress.bar(
+        range(first, epochs), show_bar, initial=first, total=epochs, unit="epoch"
+    )
+    for epoch in epoch_bar:
         if history.stopped_early:  # a resumed run that had already stopped
             break
+        _set_epoch(train_loader, epoch)
         lr = optimizer.param_groups[0]["lr"]
-        model.train()
-        total_loss, correct, count = 0.0, 0.0, 0
-        for xb, yb in train_loader:
-            xb, yb = xb.to(device), yb.to(device)
-            output = model(xb)  # forward
-            loss = loss_fn(output, yb)  # loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # backward
-            optimizer.step()  # step
-            total_loss += float(loss.detach()) * len(xb)
-            correct += _n_correct(output.detach(), yb)
-            count += len(xb)
-        val_loss, val_acc = np.nan, np.nan
+        batches = _progress.bar(train_loader, show_bar, leave=False, unit="batch")
+        train_loss, train_acc = train_epoch(
+            model, batches, loss_fn, optimizer, **epoch_args, scaler=scaler
+        )
+        val_loss, val_acc = math.nan, math.nan
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn, device)
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
@@ -224,47 +244,23 @@ def fit(
         elif scheduler is not None:
             scheduler.step()
 
-        # log
-        history.train_loss.append(total_loss / count)
-        history.train_acc.append(correct / count)
-        history.val_loss.append(val_loss)
-        history.val_acc.append(val_acc)
-        history.lr.append(lr)
-        score = val_loss if monitor == "val_loss" else -val_acc
-        if score < best_score:  # NaN (no validation set) is never a new best
-            best_score, wait, history.best_epoch = score, 0, epoch
-            if patience is not None:  # a copy: later steps must not change it
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            wait += 1
-        history.stopped_early = patience is not None and wait >= patience
-
-        now, every = time.perf_counter(), progress if isinstance(progress, int) else 0
-        due = every > 0 and (
-            (epoch + 1) % every == 0 or epoch + 1 == epochs or history.stopped_early
-        )
-        if due or (progress == "auto" and now - last_print > 10):
+        numbers = (train_loss, train_acc, val_loss, val_acc, lr)
+        _log(history, epoch, numbers, best, monitor, patience, model)
+        if show_bar:
+            epoch_bar.set_postfix(train_loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
+        every, last = progress if isinstance(progress, int) else 0, epoch + 1 == epochs
+        if main and every and ((epoch + 1) % every == 0 or last or history.stopped_early):
             print(
-                f"epoch {epoch + 1:4d}/{epochs}  train_loss {history.train_loss[-1]:.4f}  "
+                f"epoch {epoch + 1:4d}/{epochs}  train_loss {train_loss:.4f}  "
                 f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  lr {lr:.2g}  "
-                f"({now - start:.1f} s)"
+                f"({time.perf_counter() - start:.1f} s)"
             )
-            last_print = now
-        if checkpoint_path is not None:
-            checkpoint = {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict() if scheduler is not None else {},
-                "history": asdict(history),
-                "best_score": best_score,
-                "best_state": best_state,
-                "wait": wait,
-                "rng": _rng_state(),
-            }
-            torch.save(checkpoint, checkpoint_path)
+        if checkpoint_path is not None and main:
+            extra = {"best": best, "scaler": scaler.state_dict()}
+            save_checkpoint(checkpoint_path, model, optimizer, schedulers, history, extra)
         if history.stopped_early:
             break
 
-    if patience is not None and best_state is not None:
-        model.load_state_dict(best_state)  # early stopping: back to the best epoch's weights
+    if patience is not None and best["state"] is not None:
+        model.load_state_dict(best["state"])  # early stopping: back to the best epoch's weights
     return history

@@ -1,0 +1,120 @@
+"""Batches in, numbers out: the data side of the training loop.
+
+``make_loader`` wraps NumPy arrays into batches of tensors; ``evaluate`` and ``predict`` run a
+model over data in eval mode, without gradients. ``dlcourse.train`` re-exports all three.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    SequentialSampler,
+    TensorDataset,
+)
+
+from dlcourse.train_checks import (
+    check_model_and_loader,
+    check_target_shape,
+    check_type,
+    int_at_least,
+    model_device,
+)
+
+__all__ = ["evaluate", "make_loader", "n_correct", "predict"]
+
+
+def make_loader(
+    X: np.ndarray, y: np.ndarray, batch_size: int = 64, shuffle: bool = False
+) -> DataLoader:
+    """Wrap NumPy arrays X (m, ...) and y (m, ...) into a DataLoader of tensors.
+
+    X becomes float32; integer y becomes int64 (class labels for cross-entropy), other y
+    float32 (regression). ``shuffle=True`` (for training) draws a new order every epoch from
+    torch's global generator, which ``dlcourse.seed_everything`` seeds.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X and y must hold at least one example; got shapes {X.shape}, {y.shape}")
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}")
+    batch_size = int_at_least("batch_size", batch_size, 1)
+    y_dtype = torch.int64 if np.issubdtype(y.dtype, np.integer) else torch.float32
+    data = TensorDataset(torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=y_dtype))
+    # Index the tensors with a whole batch of indices at once (batch_size=None): the default
+    # fetches examples one by one and stacks them, which costs more than a tiny model's step.
+    order = RandomSampler(data) if shuffle else SequentialSampler(data)
+    return DataLoader(
+        data, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None
+    )
+
+
+def n_correct(output: torch.Tensor, target: torch.Tensor) -> float:
+    """Correct predictions in a batch: argmax of (B, C) logits, or one logit > 0.
+    NaN when the targets are not class labels (regression)."""
+    if target.dtype != torch.int64:
+        return float("nan")
+    if output.ndim == 2 and output.shape[1] > 1:
+        pred = output.argmax(dim=1)
+    else:
+        pred = (output.reshape(-1) > 0).long()
+    return float((pred == target.reshape(-1)).sum())
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, loader: DataLoader, loss_fn, device: torch.device | str | None = None
+) -> tuple[float, float]:
+    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode, without gradients.
+
+    Args:
+        model: maps inputs (B, ...) to (B, C) logits, or (B,) / (B, 1) outputs.
+        loader: yields ``(inputs, targets)``.
+        loss_fn: ``loss_fn(outputs, targets)``, a mean over the batch.
+        device: default: the device of the model's parameters.
+
+    Returns:
+        ``(loss, accuracy)``, means over examples; accuracy is NaN for float targets. The
+        model is back in the mode (train or eval) it was in.
+    """
+    check_model_and_loader(model, loader, loss_fn)
+    device = model_device(model, device)
+    was_training = model.training
+    model.eval()  # dropout off, batch norm uses its running statistics
+    total_loss, correct, count = 0.0, 0.0, 0
+    try:
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            output = model(xb)
+            if count == 0:
+                check_target_shape(output, yb)
+            total_loss += float(loss_fn(output, yb)) * len(xb)
+            correct += n_correct(output, yb)
+            count += len(xb)
+    finally:
+        model.train(was_training)
+    return total_loss / count, correct / count
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module, X: np.ndarray, device: torch.device | str | None = None
+) -> np.ndarray:
+    """Outputs of ``model`` in eval mode for NumPy inputs X (m, ...), as a NumPy array."""
+    check_type("model", model, nn.Module)
+    X = np.asarray(X)
+    if X.ndim == 0 or len(X) == 0:
+        raise ValueError(f"X must hold at least one example; got shape {X.shape}")
+    device = model_device(model, device)
+    was_training = model.training
+    model.eval()
+    X = torch.as_tensor(X, dtype=torch.float32)
+    try:
+        outputs = [model(X[i : i + 1024].to(device)).cpu() for i in range(0, len(X), 1024)]
+    finally:
+        model.train(was_training)
+    return torch.cat(outputs).numpy()

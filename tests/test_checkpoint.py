@@ -1,0 +1,254 @@
+"""dlcourse.checkpoint: a run saved to one file resumes exactly, and a file that does not fit
+the model is refused before anything is loaded."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dlcourse import checkpoint, train
+
+
+def _net(hidden=8, dropout=0.0):
+    return nn.Sequential(nn.Linear(4, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 3))
+
+
+def _trained(hidden=8):
+    """A model, an Adam optimizer with state, and a stepped scheduler."""
+    torch.manual_seed(0)
+    model = _net(hidden)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    for _ in range(2):
+        loss = model(torch.randn(5, 4)).square().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+    return model, optimizer, scheduler
+
+
+def _snapshot(model, optimizer=None):
+    """Copies of every tensor in the model's (and optimizer's) state, to compare later."""
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    if optimizer is not None:
+        for i, s in optimizer.state_dict()["state"].items():
+            state.update({f"opt{i}.{k}": v.clone() for k, v in s.items()})
+    return state
+
+
+def _same(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_checkpoint_round_trips_model_optimizer_scheduler_and_history(tmp_path):
+    model, optimizer, scheduler = _trained()
+    history = train.History(train_loss=[1.0, 0.5], lr=[0.01, 0.005])
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer, scheduler, history, extra={"note": "hi"})
+    assert not list(tmp_path.glob("*.partial"))  # written aside, then renamed over
+
+    torch.manual_seed(1)
+    model2 = _net()
+    optimizer2 = torch.optim.Adam(model2.parameters(), lr=0.01)
+    scheduler2 = torch.optim.lr_scheduler.StepLR(optimizer2, step_size=1, gamma=0.5)
+    ckpt = checkpoint.load_checkpoint(path, model2, optimizer2, scheduler2)
+    assert _same(_snapshot(model, optimizer), _snapshot(model2, optimizer2))
+    assert scheduler2.state_dict() == scheduler.state_dict()
+    assert optimizer2.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"] == 0.0025
+    assert train.History(**ckpt["history"]) == history and ckpt["extra"] == {"note": "hi"}
+    torch.load(path, weights_only=True)  # tensors and plain containers only
+
+
+def test_loading_puts_back_every_random_state(tmp_path):
+    model, optimizer, _ = _trained()
+    torch.manual_seed(3), np.random.seed(3), random.seed(3)
+    np.random.normal()  # NumPy caches a second Gaussian: the state must carry it
+    checkpoint.save_checkpoint(tmp_path / "r.pt", model, optimizer)
+    expected = (torch.rand(3), np.random.normal(size=3), random.random())
+    torch.manual_seed(99), np.random.seed(99), random.seed(99)
+    checkpoint.load_checkpoint(tmp_path / "r.pt", model)
+    again = (torch.rand(3), np.random.normal(size=3), random.random())
+    assert torch.equal(expected[0], again[0])
+    np.testing.assert_array_equal(expected[1], again[1])
+    assert expected[2] == again[2]
+
+    torch.manual_seed(99)
+    checkpoint.load_checkpoint(tmp_path / "r.pt", model, restore_rng=False)
+    assert not torch.equal(torch.rand(3), expected[0])
+
+
+def test_wrong_shapes_raise_a_clear_error_and_leave_the_model_untouched(tmp_path):
+    model, optimizer, _ = _trained(hidden=8)
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer)
+
+    other, other_optimizer, _ = _trained(hidden=16)
+    before = _snapshot(other, other_optimizer)
+    with pytest.raises(ValueError) as error:
+        checkpoint.load_checkpoint(path, other, other_optimizer)
+    message = str(error.value)
+    assert "0.weight: checkpoint shape (8, 4), model shape (16, 4)" in message
+    assert "3.weight: checkpoint shape (3, 8), model shape (3, 16)" in message
+    assert _same(before, _snapshot(other, other_optimizer))  # nothing loaded
+
+    # The same through fit(resume_from=...): refused before a single step.
+    loader = train.make_loader(np.zeros((8, 4)), np.zeros(8, dtype=int), 4)
+    with pytest.raises(ValueError, match="model shape"):
+        train.fit(
+            other,
+            loader,
+            None,
+            nn.CrossEntropyLoss(),
+            other_optimizer,
+            3,
+            device="cpu",
+            resume_from=path,
+        )
+    assert _same(before, _snapshot(other, other_optimizer))
+
+
+def test_missing_and_unexpected_keys_are_named(tmp_path):
+    model, optimizer, _ = _trained()
+    checkpoint.save_checkpoint(tmp_path / "run.pt", model, optimizer)
+    deeper = nn.Sequential(*_net(), nn.ReLU(), nn.Linear(3, 3))  # keys 0, 3 and 5
+    renamed = nn.Sequential()
+    renamed.add_module("first", nn.Linear(4, 8))
+    for target, pattern in [
+        (deeper, r"missing keys \['5.weight', '5.bias'\]"),
+        (renamed, r"missing keys \['first.weight'.*unexpected keys \['0.weight'"),
+    ]:
+        before = _snapshot(target)
+        with pytest.raises(ValueError, match=pattern):
+            checkpoint.load_checkpoint(tmp_path / "run.pt", target)
+        assert _same(before, _snapshot(target))
+
+
+def test_an_optimizer_that_does_not_fit_leaves_the_model_untouched_too(tmp_path):
+    model, optimizer, scheduler = _trained()
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer, scheduler)
+    fresh = _net()
+    before = _snapshot(fresh)
+    params = list(fresh.parameters())
+    cases = [
+        # one group of 4 parameters saved; two groups here
+        (
+            torch.optim.Adam([{"params": params[:2]}, {"params": params[2:]}]),
+            "parameter groups: 1 in the checkpoint, 2 here",
+        ),
+        # the same group, but 3 parameters
+        (torch.optim.Adam(params[:3]), "group 0: checkpoint has 4 parameters, optimizer 3"),
+        # 4 parameters in another order: Adam's moments do not fit their shapes
+        (
+            torch.optim.Adam(params[::-1]),
+            r"state 'exp_avg' has shape \(3,\), the parameter \(8, 4\)",
+        ),
+    ]
+    for wrong, pattern in cases:
+        with pytest.raises(ValueError, match=pattern):
+            checkpoint.load_checkpoint(path, fresh, wrong)
+        assert _same(before, _snapshot(fresh))  # the model fitted, yet nothing was loaded
+        assert not wrong.state
+
+
+def test_a_scheduler_of_another_kind_is_refused(tmp_path):
+    model, optimizer, scheduler = _trained()
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer, scheduler)
+    fresh = _net()
+    before = _snapshot(fresh)
+    fresh_optimizer = torch.optim.Adam(fresh.parameters(), lr=0.01)
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(fresh_optimizer, 10)
+    with pytest.raises(ValueError, match=r"\['StepLR'\], got \['CosineAnnealingLR'\]"):
+        checkpoint.load_checkpoint(path, fresh, fresh_optimizer, cosine)
+    assert _same(before, _snapshot(fresh)) and not fresh_optimizer.state
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    model, _, _ = _trained()
+    torch.save(model.state_dict(), tmp_path / "weights.pt")  # a bare state_dict
+    with pytest.raises(ValueError, match="not a dlcourse checkpoint"):
+        checkpoint.load_checkpoint(tmp_path / "weights.pt", model)
+    # Pickled code is refused by weights_only=True, before anything is looked at.
+    torch.save({"format": 1, "model": _Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(pickle.UnpicklingError):
+        checkpoint.load_checkpoint(tmp_path / "evil.pt", model)
+
+
+class _Evil:
+    """An object whose unpickling would run code (a print here)."""
+
+    def __reduce__(self):
+        return (print, ("this ran while loading",))
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda m, o, p: checkpoint.save_checkpoint(3, m, o), TypeError, "path"),
+        (lambda m, o, p: checkpoint.save_checkpoint(p, "m", o), TypeError, "model"),
+        (lambda m, o, p: checkpoint.save_checkpoint(p, m, None), TypeError, "optimizer"),
+        (
+            lambda m, o, p: checkpoint.save_checkpoint(p, m, o, scheduler="step"),
+            TypeError,
+            "scheduler",
+        ),
+        (lambda m, o, p: checkpoint.save_checkpoint(p, m, o, history=[1.0]), TypeError, "history"),
+        (lambda m, o, p: checkpoint.load_checkpoint(None, m), TypeError, "path"),
+        (lambda m, o, p: checkpoint.load_checkpoint(p, m.state_dict()), TypeError, "model"),
+        (lambda m, o, p: checkpoint.load_checkpoint(p, m, optimizer={}), TypeError, "optimizer"),
+    ],
+)
+def test_bad_arguments_are_named(tmp_path, call, error, message):
+    model, optimizer, _ = _trained()
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer)
+    with pytest.raises(error, match=message):
+        call(model, optimizer, path)
+
+
+def _run(epochs, seed=0, **kwargs):
+    """A classification run with shuffling, dropout, a per-batch and a per-epoch schedule,
+    clipping and accumulation: every piece of state a resume must carry."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 60)
+    X = rng.normal(size=(60, 4)) + 2.0 * np.eye(3, 4)[y]
+    model = _net(16, dropout=0.3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    history = train.fit(
+        model,
+        train.make_loader(X[:48], y[:48], batch_size=8, shuffle=True),
+        train.make_loader(X[48:], y[48:], batch_size=8),
+        nn.CrossEntropyLoss(),
+        optimizer,
+        epochs,
+        torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.8),
+        device="cpu",
+        batch_scheduler=torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1 / (1 + 0.01 * s)),
+        clip_grad_norm=1.0,
+        accumulate=2,
+        progress=None,
+        **kwargs,
+    )
+    return model, history
+
+
+def test_resuming_equals_the_uninterrupted_run(tmp_path):
+    straight_model, straight = _run(4)
+    path = tmp_path / "half.pt"
+    _run(2, checkpoint_path=path)
+    # A "new process": other seed, other initial weights, other random state.
+    resumed_model, resumed = _run(4, seed=7, resume_from=path)
+    assert resumed == straight  # every per-epoch number, learning rates included
+    for a, b in zip(
+        straight_model.state_dict().values(), resumed_model.state_dict().values(), strict=True
+    ):
+        assert torch.equal(a, b)  # bit for bit
+    assert len(set(straight.lr)) == 4  # both schedules moved the rate
