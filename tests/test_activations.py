@@ -47,5 +47,5 @@ def test_softmax_matches_torch_and_is_stable():
 
 
 def test_unknown_activation_names_the_choices():
-    with pytest.raises(ValueError, match=r"'swish'.*relu"):
+    with pytest.raises(ValueError, match=r"name must be one of .*relu.*got 'swish'"):
         activations.get("swish")

@@ -217,16 +217,18 @@ def test_forward_rejects_wrong_input_shape():
 
 
 @pytest.mark.parametrize(
-    "sizes, activation, match",
+    "sizes, activation, error, match",
     [
-        ([3], "relu", "layer_sizes"),
-        ([3, 0, 2], "relu", "layer_sizes"),
-        ([3, 2.5], "relu", "layer_sizes"),
-        ([3, 2], "softplus", "softplus"),
+        ([3], "relu", ValueError, "layer_sizes"),
+        ([3, 0, 2], "relu", ValueError, r"layer_sizes\[1\] must be an integer >= 1; got 0"),
+        ([3, 2.5], "relu", TypeError, r"layer_sizes\[1\] must be an integer"),
+        ([3, True], "relu", TypeError, r"layer_sizes\[1\] must be an integer"),
+        ([10**6, 10**6], "relu", ValueError, r"W1 of shape \(1000000, 1000000\)"),
+        ([3, 2], "softplus", ValueError, "activation must be one of .*got 'softplus'"),
     ],
 )
-def test_mlp_rejects_bad_arguments(sizes, activation, match):
-    with pytest.raises(ValueError, match=match):
+def test_mlp_rejects_bad_arguments(sizes, activation, error, match):
+    with pytest.raises(error, match=match):
         MLP(sizes, activation=activation)
 
 
@@ -237,11 +239,13 @@ def test_loss_functions_reject_bad_input():
         softmax_cross_entropy(np.ones((2, 3)), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         softmax_cross_entropy(np.ones((2, 3)), np.array([0, 3]))
-    with pytest.raises(ValueError, match="integers"):
-        softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="labels must hold whole-number labels"):
+        softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.5]))
+    with pytest.raises(ValueError, match="logits must be finite"):
+        softmax_cross_entropy(np.array([[0.0, np.nan]]), np.array([0]))
     with pytest.raises(ValueError, match=r"\(2, 1\) and \(2,\)"):
         mse_loss(np.ones((2, 1)), np.ones(2))
-    with pytest.raises(ValueError, match="float NumPy array"):
+    with pytest.raises(TypeError, match="float NumPy array"):
         numerical_gradient(lambda v: 0.0, np.array([1, 2]))
     with pytest.raises(ValueError, match="eps"):
         numerical_gradient(lambda v: 0.0, np.array([1.0]), eps=0.0)
