@@ -250,7 +250,7 @@ def check_array(
     expected = (ndim,) if isinstance(ndim, int) else ndim
     if expected is not None and array.ndim not in expected:
         dims = " or ".join(f"{d}-D" for d in expected)
-        wanted = f"{dims} {shape}".rstrip()
+        wanted = f"a {dims} array" + (f" of shape {shape}" if shape else "")
         raise ValueError(f"{name} must be {wanted}; got shape {array.shape}")
     if nonempty and array.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")

@@ -24,7 +24,7 @@ __all__ = [
 
 def _as_matrix(X: np.ndarray) -> np.ndarray:
     """X as a finite float (m, n) array with at least one row (a complex X is a TypeError)."""
-    X = check_array("X", X, ndim=2, shape="array of shape (m, n)", nonempty=False)
+    X = check_array("X", X, ndim=2, shape="(m, n)", nonempty=False)
     if X.shape[0] == 0:
         raise ValueError(f"X must have at least one row; got shape {X.shape}")
     return X
@@ -34,7 +34,7 @@ def _check_xy(X: np.ndarray, Y: np.ndarray, name: str = "Y") -> tuple[np.ndarray
     """Validate a design matrix and its targets; return them as float arrays."""
     X = _as_matrix(X)
     m = X.shape[0]
-    Y = check_array(name, Y, ndim=(1, 2), shape=f"of shape ({m},) or ({m}, t)")
+    Y = check_array(name, Y, ndim=(1, 2), shape=f"({m},) or ({m}, t)")
     if Y.shape[0] != m:
         raise ValueError(
             f"X and {name} must have the same number of rows: X is {X.shape}, so {name} must "
