@@ -77,7 +77,7 @@ def test_knn_bad_input():
     X, y = np.zeros((5, 3)), np.zeros(5)
     with pytest.raises(ValueError, match=r"3 features.*got 2"):
         classic.knn_predict(X, y, np.zeros((2, 2)))
-    with pytest.raises(ValueError, match=r"k must be an integer in \[1, 5\] \(at most the number"):
+    with pytest.raises(ValueError, match=r"k must be an integer <= 5 \(at most the number"):
         classic.knn_predict(X, y, np.zeros((2, 3)), k=6)
     with pytest.raises(TypeError, match=r"k must be an integer.*got 2.5"):
         classic.knn_predict(X, y, np.zeros((2, 3)), k=2.5)
@@ -145,15 +145,15 @@ def test_kmeans_plus_plus_picks_distinct_data_points():
 
 
 def test_kmeans_bad_input():
-    with pytest.raises(ValueError, match=r"k must be .*number of points\); got 4"):
+    with pytest.raises(ValueError, match=r"k must be an integer <= 3 \(at most the number of"):
         classic.kmeans(np.zeros((3, 2)), 4)
-    with pytest.raises(ValueError, match="k must be .*got 0"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1; got 0"):
         classic.kmeans(np.zeros((3, 2)), 0)
     with pytest.raises(TypeError, match="k must be an integer"):
         classic.kmeans(np.zeros((3, 2)), 1.5)
     with pytest.raises(ValueError, match="X must be finite; got 1 NaN"):
         classic.kmeans(np.array([[0.0, np.nan], [1.0, 2.0]]), 1)
-    with pytest.raises(ValueError, match=r"max_iter must be an integer in \[1, .*\]; got -1"):
+    with pytest.raises(ValueError, match="max_iter must be an integer >= 1; got -1"):
         classic.kmeans(np.zeros((3, 2)), 1, max_iter=-1)
     with pytest.raises(ValueError, match="labels must be"):
         classic.inertia(np.zeros((3, 2)), np.zeros((2, 2)), np.array([0, 1, 2]))
@@ -192,7 +192,7 @@ def test_pca_all_components_explain_everything():
 
 
 def test_pca_bad_input():
-    with pytest.raises(ValueError, match=r"min\(10, 3\)\); got 4"):
+    with pytest.raises(ValueError, match=r"<= 3 \(min\(examples, features\) = min\(10, 3\)\)"):
         classic.pca(np.random.default_rng(0).normal(size=(10, 3)), 4)
     with pytest.raises(ValueError, match="n_components must be .*got 0"):
         classic.pca(np.ones((10, 3)), 0)
@@ -212,7 +212,7 @@ def test_blobs_shapes_balance_and_seed():
     np.testing.assert_array_equal(X, data.blobs(301, 3, n_features=5, seed=11)[0])
     X, y = data.blobs(400, np.array([[0.0, 0.0], [10.0, 0.0]]), std=0.5, seed=0)
     np.testing.assert_allclose(X[y == 1].mean(0), [10.0, 0.0], atol=0.1)
-    with pytest.raises(ValueError, match="m >= number of centres"):
+    with pytest.raises(ValueError, match=r"m must be >= the number of centres \(3\); got m=2"):
         data.blobs(2, 3)
 
 

@@ -81,16 +81,18 @@ def check_int(
     """``value`` as an ``int`` in ``[min, max]``.
 
     Python and NumPy integers are accepted; ``bool`` is not (``k=True`` is a mistake, not 1),
-    and neither is a float, even ``3.0`` (a count is never fractional). ``note`` explains a
-    bound in the message, e.g. ``"the number of points"``.
+    and neither is a float, even ``3.0`` (a count is never fractional). ``note`` explains the
+    upper bound in the message, e.g. ``"at most the number of points"``.
     """
-    wanted = f"an integer {_range_text(min, max, False, False)}".rstrip()
-    wanted += f" ({note})" if note else ""
+    note = f" ({note})" if note else ""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be {wanted}; got {describe(value)}")
+        wanted = f"an integer {_range_text(min, max, False, False)}".rstrip()
+        raise TypeError(f"{name} must be {wanted}{note}; got {describe(value)}")
     value = int(value)
-    if (min is not None and value < min) or (max is not None and value > max):
-        raise ValueError(f"{name} must be {wanted}; got {value}")
+    if min is not None and value < min:  # name the bound that was crossed
+        raise ValueError(f"{name} must be an integer >= {min}; got {value}")
+    if max is not None and value > max:
+        raise ValueError(f"{name} must be an integer <= {max}{note}; got {value}")
     return value
 
 
