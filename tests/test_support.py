@@ -89,7 +89,7 @@ def test_show_requires_alt_text():
     import matplotlib.pyplot as plt
 
     fig, _ = plt.subplots()
-    with pytest.raises(ValueError, match="alt text"):
+    with pytest.raises(ValueError, match="alt must describe the figure"):
         plot.show(fig, alt="  ")
     plot.show(fig, alt="an empty axis")  # outside a notebook: plt.show() on Agg, then closed
     assert not plt.get_fignums()
