@@ -307,7 +307,7 @@ def test_params_that_are_not_tensors_are_a_type_error(params):
 def test_invalid_hyperparameter_in_a_later_group_raises():
     model = make_model()
     opt = optim.Adam(model[0].parameters())
-    with pytest.raises(ValueError, match=r"lr must be .*>= 0; got -1"):
+    with pytest.raises(ValueError, match=r"param_group\['lr'\] must be .*>= 0; got -1"):
         opt.add_param_group({"params": model[2].parameters(), "lr": -1.0})
     assert len(opt.param_groups) == 1  # the rejected group was not added
     with pytest.raises(ValueError, match="beta2"):

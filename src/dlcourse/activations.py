@@ -115,7 +115,7 @@ def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
     z = check_array("logits", logits)
     if z.ndim == 0:
         raise ValueError(f"logits must have at least one axis; got shape {z.shape}")
-    axis = check_int("axis", axis, min=-z.ndim, max=z.ndim - 1)
+    axis = check_int("axis", axis, min=-z.ndim, max=z.ndim - 1, note=f"logits has {z.ndim} axes")
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 

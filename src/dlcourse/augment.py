@@ -17,12 +17,12 @@ __all__ = ["augment", "shift"]
 ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
 
 
-def _pair(name: str, value, low: tuple[int, int], high: tuple[int, int]) -> tuple[int, int]:
+def _pair(name: str, value, low: tuple, high: tuple, note: str = "") -> tuple[int, int]:
     """Two integers, each in [low_i, high_i]: an image shape or a move."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"{name} must be a pair of integers; got {describe(value)}")
     return tuple(
-        check_int(f"{name}[{i}]", v, min=lo, max=hi)
+        check_int(f"{name}[{i}]", v, min=lo, max=hi, note=note)
         for i, (v, lo, hi) in enumerate(zip(value, low, high, strict=True))
     )
 
@@ -33,7 +33,7 @@ def _images(X: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
     X = check_array("X", X, ndim=2, shape=f"(m, {H * W})")
     if X.shape[1] != H * W:
         raise ValueError(
-            f"X must have shape (m, {H * W}) for images of shape {(H, W)}; got {X.shape}"
+            f"X must have shape (m, {H * W}) for image_shape={(H, W)}; got {X.shape}"
         )
     return X.reshape(-1, H, W)
 
@@ -52,8 +52,9 @@ def shift(X: np.ndarray, rows: int, cols: int, image_shape: tuple[int, int] = (8
     """
     images = _images(X, image_shape)
     _, H, W = images.shape
-    rows = check_int("rows", rows, min=1 - H, max=H - 1, note="smaller than the image height")
-    cols = check_int("cols", cols, min=1 - W, max=W - 1, note="smaller than the image width")
+    where = f"a move smaller than image_shape={(H, W)}"
+    rows = check_int("rows", rows, min=1 - H, max=H - 1, note=where)
+    cols = check_int("cols", cols, min=1 - W, max=W - 1, note=where)
     out = np.zeros_like(images)
     # Destination and source windows of the part of the image that stays inside the frame.
     out[:, max(rows, 0) : H + min(rows, 0), max(cols, 0) : W + min(cols, 0)] = images[
@@ -90,7 +91,7 @@ def augment(
     if not isinstance(shifts, (tuple, list)):
         raise TypeError(f"shifts must be a list of (rows, cols) pairs; got {describe(shifts)}")
     for i, move in enumerate(shifts):
-        _pair(f"shifts[{i}]", move, (1 - H, 1 - W), (H - 1, W - 1))
+        _pair(f"shifts[{i}]", move, (1 - H, 1 - W), (H - 1, W - 1), f"image_shape={(H, W)}")
     noise = check_real("noise", noise, min=0)  # NaN would silently add no noise at all
     rng = np.random.default_rng(check_seed("seed", seed))
     copies = []

@@ -10,57 +10,35 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from dlcourse.checks import check_array, check_instance, check_real
-
-__all__ = ["Value"]
+from dlcourse.checks import DivisionByZeroError, check_instance, check_real, check_scalar
 
 
-class _DivisionByZero(ZeroDivisionError, ValueError):
-    """Raised for ``x / 0`` and ``0 ** -k``: catch it as either ZeroDivisionError or ValueError."""
-
-
-def _number(data) -> float:
-    """The float a new leaf Value holds: a finite real number, or an array of one."""
-    if isinstance(data, Value):
-        raise TypeError(f"Value(data) takes a number, not another Value; got {data!r}")
-    if isinstance(data, (np.ndarray, list, tuple)) or type(data).__name__ == "Tensor":
-        if np.size(data) != 1:
-            raise ValueError(f"data must be one number; got an array of shape {np.shape(data)}")
-        return float(check_array("data", data).reshape(()))
-    return check_real("data", data)
-
-
-def _as_value(other) -> Value:
-    """The other operand of an operation, as a Value (a plain number becomes a constant)."""
-    return other if isinstance(other, Value) else Value(check_real("other", other))
+def _as_value(other, divisor: bool = False) -> Value:
+    """The other operand: a Value, or a real number made a constant (not 0 for a divisor)."""
+    other = other if isinstance(other, Value) else Value(check_real("other", other))
+    if divisor and other.data == 0:
+        raise DivisionByZeroError("division by zero: other is 0")
+    return other
 
 
 def _power(x: float, k: float) -> float:
-    """``x ** k`` as float arithmetic does elsewhere: an overflow gives inf instead of raising."""
+    """``x ** k``, with inf where Python's float power raises (overflow, 0 ** -k)."""
     try:
         return x**k
-    except ZeroDivisionError:  # 0 ** (negative k), only reached by a backward pass
-        return math.inf
-    except OverflowError:
-        return -math.inf if x < 0 and k == int(k) and int(k) % 2 else math.inf
+    except (OverflowError, ZeroDivisionError):
+        return -math.inf if x < 0 and k % 2 == 1 else math.inf
 
 
 class Value:
     """One scalar in a computational graph, with its gradient.
 
     Args:
-        data: the number (a Python or NumPy real, or an array holding exactly one), finite.
-            A string, a bool or a complex number is a ``TypeError``.
+        data: a finite real number (or an array holding one); str, bool, complex: TypeError.
         label: an optional name, shown when the graph is drawn.
-
-    The result of an operation may overflow to ``inf``, as float arithmetic does.
     """
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
-        # A result of the operations below is a float already: only a new leaf is checked.
-        self.data = float(data) if _children else _number(data)
+        self.data = float(data) if _children else check_scalar("data", data)  # check leaves
         self.grad = 0.0  # dL/d(self), filled in by backward()
         self._backward = lambda: None  # leaves have nothing to pass on
         self._prev = _children
@@ -88,13 +66,11 @@ class Value:
         return out
 
     def __pow__(self, k: float) -> Value:
-        if isinstance(k, Value):
-            raise TypeError("only a numeric exponent k is supported; got a Value")
-        k = check_real("k", k)
+        k = check_real("k", k)  # a number: Value ** Value is not supported
         if self.data < 0 and k != int(k):
             raise ValueError(f"({self.data:g}) ** k with k={k:g} is not a real number")
         if self.data == 0 and k < 0:
-            raise _DivisionByZero(f"division by zero: 0 ** k with k={k:g} < 0")
+            raise DivisionByZeroError(f"division by zero: 0 ** k with k={k:g}")
         out = Value(_power(self.data, k), (self,), f"**{k:g}")
 
         def _backward():  # d(a^k)/da = k a^(k-1)
@@ -169,20 +145,11 @@ class Value:
     # Everything else is built from the operations above.
     def __neg__(self) -> Value: return self * -1
     def __radd__(self, other: float) -> Value: return self + other
-    def __sub__(self, other: Value | float) -> Value: return self + (-other)
-    def __rsub__(self, other: float) -> Value: return other + (-self)
+    def __sub__(self, other: Value | float) -> Value: return self + (-_as_value(other))
+    def __rsub__(self, other: float) -> Value: return _as_value(other) + (-self)
     def __rmul__(self, other: float) -> Value: return self * other
-
-    def __truediv__(self, other: Value | float) -> Value:
-        other = _as_value(other)
-        if other.data == 0:
-            raise _DivisionByZero(f"division by zero: other is 0 in Value({self.data:g}) / other")
-        return self * other**-1
-
-    def __rtruediv__(self, other: float) -> Value:
-        if self.data == 0:
-            raise _DivisionByZero(f"division by zero: other / Value(0) with other={other!r}")
-        return _as_value(other) * self**-1
+    def __truediv__(self, other: Value | float) -> Value: return self * _as_value(other, True)**-1
+    def __rtruediv__(self, other: float) -> Value: return _as_value(other) * self**-1
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"

@@ -46,25 +46,27 @@ __all__ = [
 ]
 
 
-def _check_layer(X, W, b=None, dZ=None) -> tuple[np.ndarray, ...]:
-    """X (N, n_in), W (n_in, n_out) and, when given, b (n_out,) and dZ (N, n_out), as floats."""
+def _check_layer(X, W) -> tuple[np.ndarray, np.ndarray]:
+    """X (N, n_in) and W (n_in, n_out) as finite float arrays that fit together."""
     X = check_array("X", X, ndim=2, shape="(N, n_in)")
     W = check_array("W", W, ndim=2, shape="(n_in, n_out)")
     if W.shape[0] != X.shape[1]:
         raise ValueError(f"W must have shape ({X.shape[1]}, n_out) for X {X.shape}; got {W.shape}")
-    checked = [X, W]
-    for name, value, shape in (("b", b, (W.shape[1],)), ("dZ", dZ, (len(X), W.shape[1]))):
-        if value is not None:
-            value = check_array(name, value)
-            if value.shape != shape:
-                raise ValueError(f"{name} must have shape {shape} for X and W; got {value.shape}")
-            checked.append(value)
-    return tuple(checked)
+    return X, W
+
+
+def _shaped(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a finite float array of exactly ``shape``."""
+    value = check_array(name, value)
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} to fit X and W; got {value.shape}")
+    return value
 
 
 def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Z = X @ W + b. X (N, n_in), W (n_in, n_out), b (n_out,) -> Z (N, n_out)."""
-    X, W, b = _check_layer(X, W, b=b)
+    X, W = _check_layer(X, W)
+    b = _shaped("b", b, (W.shape[1],))
     return X @ W + b  # b broadcasts over the N rows
 
 
@@ -76,7 +78,8 @@ def linear_backward(
     Returns:
         ``(dX, dW, db)`` with shapes (N, n_in), (n_in, n_out), (n_out,).
     """
-    X, W, dZ = _check_layer(X, W, dZ=dZ)
+    X, W = _check_layer(X, W)
+    dZ = _shaped("dZ", dZ, (len(X), W.shape[1]))
     dW = X.T @ dZ  # (n_in, N) @ (N, n_out) -> (n_in, n_out): sums over the batch
     db = dZ.sum(axis=0)  # (n_out,): the bias touched every row, so its gradients add up
     dX = dZ @ W.T  # (N, n_out) @ (n_out, n_in) -> (N, n_in)
@@ -238,6 +241,11 @@ def numerical_gradient(
         x[i] = old - eps
         f_minus = float(f(x))
         x[i] = old  # restore, so f sees the unperturbed x afterwards
+        if not (np.isfinite(f_plus) and np.isfinite(f_minus)):
+            raise ValueError(
+                f"f must be finite near x: at index {i} with eps={eps:g}, f(x + eps) = {f_plus} "
+                f"and f(x - eps) = {f_minus}"
+            )
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "DivisionByZeroError",
     "MAX_COUNT",
     "MAX_ELEMENTS",
     "check_array",
@@ -43,6 +44,7 @@ __all__ = [
     "check_probability",
     "check_real",
     "check_same_length",
+    "check_scalar",
     "check_seed",
     "check_size",
     "describe",
@@ -54,6 +56,10 @@ MAX_ELEMENTS = 10**8
 # Iterations: far more than any page runs (a few thousand), yet small enough that a count of
 # 10**12 typed by mistake is refused instead of running for days.
 MAX_COUNT = 10**9
+
+
+class DivisionByZeroError(ZeroDivisionError, ValueError):
+    """``x / 0``: catch it as a ZeroDivisionError, as Python's own, or as a ValueError."""
 
 
 def describe(value: Any) -> str:
@@ -82,8 +88,9 @@ def check_int(
     """``value`` as an ``int`` in ``[min, max]``.
 
     Python and NumPy integers are accepted; ``bool`` is not (``k=True`` is a mistake, not 1),
-    and neither is a float, even ``3.0`` (a count is never fractional). ``note`` explains the
-    upper bound in the message, e.g. ``"at most the number of points"``.
+    and neither is a float, even ``3.0`` (a count is never fractional). ``note`` says where a
+    bound comes from when another argument sets it, e.g. ``"X has 12 rows"``: an error then
+    names both arguments.
     """
     note = f" ({note})" if note else ""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
@@ -91,7 +98,7 @@ def check_int(
         raise TypeError(f"{name} must be {wanted}{note}; got {describe(value)}")
     value = int(value)
     if min is not None and value < min:  # name the bound that was crossed
-        raise ValueError(f"{name} must be an integer >= {min}; got {value}")
+        raise ValueError(f"{name} must be an integer >= {min}{note}; got {value}")
     if max is not None and value > max:
         raise ValueError(f"{name} must be an integer <= {max}{note}; got {value}")
     return value
@@ -133,6 +140,15 @@ def check_real(
     if too_low or too_high:
         raise ValueError(f"{name} must be {wanted}; got {value}")
     return value
+
+
+def check_scalar(name: str, value: Any) -> float:
+    """One finite real number, given as a number or as an array (or list) holding exactly one."""
+    if isinstance(value, (np.ndarray, list, tuple)) or type(value).__name__ == "Tensor":
+        if np.size(value) != 1:
+            raise ValueError(f"{name} must be one number; got an array of shape {np.shape(value)}")
+        return float(check_array(name, value).reshape(()))
+    return check_real(name, value)
 
 
 def check_probability(
@@ -203,6 +219,7 @@ def check_size(name: str, n_elements: int, limit: int | None = None) -> int:
     a typo fails at once instead of exhausting memory.
     """
     limit = MAX_ELEMENTS if limit is None else limit
+    n_elements = check_int(name, n_elements, min=0)
     if n_elements > limit:
         raise ValueError(
             f"{name} asks for {n_elements:,} elements, more than the limit of {limit:,} "
@@ -288,7 +305,11 @@ def check_labels(name: str, value: Any, *, ndim: int = 1) -> np.ndarray:
 
 def check_same_length(names: str, *arrays: Any) -> int:
     """The common length (first dimension) of ``arrays``; ``names`` says which, e.g. "X and y"."""
-    lengths = [len(a) for a in arrays]
+    try:
+        lengths = [len(a) for a in arrays]
+    except TypeError:
+        shown = ", ".join(describe(a) for a in arrays)
+        raise TypeError(f"{names} must be arrays with a length; got {shown}") from None
     if len(set(lengths)) > 1:
         shown = " and ".join(str(n) for n in lengths)
         raise ValueError(f"{names} must have the same length; got {shown}")

@@ -31,11 +31,14 @@ __all__ = [
 ]
 
 
-def _as_2d(X: np.ndarray, name: str, n: int | None = None) -> np.ndarray:
-    """A finite float (rows, features) array; with ``n``, exactly n features."""
+def _as_2d(X: np.ndarray, name: str, like: tuple[str, np.ndarray] | None = None) -> np.ndarray:
+    """A finite float (rows, features) array; with ``like=(name, array)``, as many features."""
     X = check_array(name, X, ndim=2, shape="(examples, features)")
-    if n is not None and X.shape[1] != n:
-        raise ValueError(f"{name} must have {n} features (columns); got shape {X.shape}")
+    if like is not None and X.shape[1] != like[1].shape[1]:
+        raise ValueError(
+            f"{name} must have the {like[1].shape[1]} features (columns) of {like[0]} "
+            f"{like[1].shape}; got shape {X.shape}"
+        )
     return X
 
 
@@ -49,7 +52,7 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         (p, q) array, clipped at 0 (rounding can make a zero distance slightly negative).
     """
     A = _as_2d(A, "A")
-    B = _as_2d(B, "B", n=A.shape[1])
+    B = _as_2d(B, "B", like=("A", A))
     check_size(f"the ({len(A)}, {len(B)}) distances", len(A) * len(B))
     d2 = (A * A).sum(1)[:, None] - 2.0 * A @ B.T + (B * B).sum(1)[None, :]
     return np.maximum(d2, 0.0)
@@ -90,8 +93,10 @@ def knn_predict(
     if y_train.dtype.kind not in "biuU":  # numbers (finite) or strings: anything np.unique sorts
         y_train = check_array("y_train", y_train, dtype=None)
     if y_train.shape != (m,):
-        raise ValueError(f"y_train must have shape ({m},), one label per row; got {y_train.shape}")
-    k = check_int("k", k, min=1, max=m, note="at most the number of training points")
+        raise ValueError(
+            f"y_train must have shape ({m},), a label per row of X_train; got {y_train.shape}"
+        )
+    k = check_int("k", k, min=1, max=m, note=f"X_train has {m} rows")
 
     d2 = squared_distances(X_query, X_train)  # (q, m)
     nearest = np.argsort(d2, axis=1, kind="stable")[:, :k]  # (q, k) indices into X_train
@@ -116,7 +121,7 @@ def kmeans_plus_plus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
     """
     X = _as_2d(X, "X")
     m = len(X)
-    k = check_int("k", k, min=1, max=m, note="at most the number of points")
+    k = check_int("k", k, min=1, max=m, note=f"X has {m} points")
     check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
     candidates_per_step = 2 + int(np.log(k))
     centers = [X[rng.integers(m)]]
@@ -148,7 +153,7 @@ def lloyd(
         first round and after each round, for plotting how they move.
     """
     X = _as_2d(X, "X")
-    centers = _as_2d(centers, "centers", n=X.shape[1]).copy()
+    centers = _as_2d(centers, "centers", like=("X", X)).copy()
     max_iter = check_int("max_iter", max_iter, min=0, max=MAX_COUNT)
     labels = squared_distances(X, centers).argmin(1)
     history = [centers.copy()]
@@ -171,12 +176,12 @@ def inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
     X (m, n), centers (k, n), labels (m,) integers in [0, k).
     """
     X = _as_2d(X, "X")
-    centers = _as_2d(centers, "centers", n=X.shape[1])
+    centers = _as_2d(centers, "centers", like=("X", X))
     labels = check_labels("labels", labels)
     if labels.shape != (len(X),) or labels.max() >= len(centers):
         raise ValueError(
-            f"labels must be ({len(X)},) integers in [0, {len(centers)}); got shape "
-            f"{labels.shape} with largest {labels.max()}"
+            f"labels must be ({len(X)},) integers in [0, {len(centers)}), one per row of X, "
+            f"each a row of centers; got shape {labels.shape} with largest {labels.max()}"
         )
     return float(((X - centers[labels]) ** 2).sum())
 
@@ -193,7 +198,7 @@ def kmeans(
         ``(centers (k, n), labels (m,))`` with labels in 0..k-1.
     """
     X = _as_2d(X, "X")
-    k = check_int("k", k, min=1, max=len(X), note="at most the number of points")
+    k = check_int("k", k, min=1, max=len(X), note=f"X has {len(X)} points")
     n_init = check_int("n_init", n_init, min=1, max=MAX_COUNT)
     max_iter = check_int("max_iter", max_iter, min=1, max=MAX_COUNT)
     rng = np.random.default_rng(check_seed("seed", seed))
@@ -231,7 +236,7 @@ def pca(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
     """
     X = _as_2d(X, "X")
     m, n = X.shape
-    limit = f"min(examples, features) = min({m}, {n})"
+    limit = f"min(examples, features) of X = min({m}, {n})"
     n_components = check_int("n_components", n_components, min=1, max=min(m, n), note=limit)
     Xc = X - X.mean(0)
     _, S, Vt = np.linalg.svd(Xc, full_matrices=False)

@@ -255,8 +255,9 @@ def kfold_indices(
     Returns:
         k pairs ``(train_idx, val_idx)``: sorted int arrays that partition ``range(n)``.
     """
-    k = check_int("k", k, min=2)
-    n = check_int("n", n, min=k)
+    k, n = check_int("k", k, min=2), check_int("n", n, min=0)
+    if n < k:
+        raise ValueError(f"k must be at most n, so every fold gets an example; got k={k}, n={n}")
     check_size(f"k = {k} folds of n = {n} indices", n * k)
     shuffle, seed = check_bool("shuffle", shuffle), check_seed("seed", seed)
     order = np.random.RandomState(seed).permutation(n) if shuffle else np.arange(n)

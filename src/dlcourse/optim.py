@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import torch
 from torch.optim import Optimizer
 
-from dlcourse.checks import check_bool, check_real, describe
+from dlcourse.checks import check_bool, check_callable, check_real, describe
 
 __all__ = ["SGD", "AdaGrad", "Adam", "RMSProp"]
 
@@ -42,23 +42,26 @@ def _betas(name: str, value: tuple[float, float]) -> tuple[float, float]:
     """``(beta1, beta2)`` as floats, each in [0, 1)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise ValueError(f"{name} must be a pair (beta1, beta2); got {describe(value)}")
-    return (_in_unit_interval("beta1", value[0]), _in_unit_interval("beta2", value[1]))
+    return (
+        _in_unit_interval(f"{name}[0] (beta1)", value[0]),
+        _in_unit_interval(f"{name}[1] (beta2)", value[1]),
+    )
 
 
-def _params(params: Iterable[Any]) -> list[Any]:
+def _params(params: Iterable[Any], name: str = "params") -> list[Any]:
     """The parameters as a non-empty list of tensors or of parameter-group dicts."""
-    if isinstance(params, torch.Tensor) or not isinstance(params, Iterable):
+    if isinstance(params, (torch.Tensor, str)) or not isinstance(params, Iterable):
         raise TypeError(
-            f"params must be an iterable of tensors or of dicts (parameter groups), such as "
+            f"{name} must be an iterable of tensors or of dicts (parameter groups), such as "
             f"model.parameters(); got {describe(params)}"
         )
     params = list(params)
     if not params:
-        raise ValueError("params must hold at least one tensor; got an empty list")
+        raise ValueError(f"{name} must hold at least one tensor; got an empty list")
     for p in params:
         named = isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)  # named_parameters()
         if not (named or isinstance(p, (torch.Tensor, dict))):
-            raise TypeError(f"params must hold tensors or dicts; got an entry {describe(p)}")
+            raise TypeError(f"{name} must hold tensors or dicts; got an entry {describe(p)}")
     return params
 
 
@@ -74,10 +77,17 @@ class _FromScratch(Optimizer):
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         # Check before adding, so that a rejected group leaves the optimizer as it was.
-        if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict; got {describe(param_group)}")
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(
+                f"param_group must be a dict with a 'params' entry; got {describe(param_group)}"
+            )
+        if not isinstance(param_group["params"], torch.Tensor):  # one tensor is fine too
+            param_group["params"] = _params(param_group["params"], "param_group['params']")
         for name, check in self._checks.items():
-            param_group[name] = check(name, param_group.get(name, self.defaults[name]))
+            if name in param_group:  # the group's own value: say so in an error
+                param_group[name] = check(f"param_group[{name!r}]", param_group[name])
+            else:
+                param_group[name] = check(name, self.defaults[name])
         super().add_param_group(param_group)
 
     def _update(self, p: torch.Tensor, g: torch.Tensor, state: dict, group: dict) -> None:
@@ -93,6 +103,7 @@ class _FromScratch(Optimizer):
         """
         loss = None
         if closure is not None:
+            check_callable("closure", closure)
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:

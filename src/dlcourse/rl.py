@@ -109,7 +109,8 @@ class GridWorld:
     n_actions = len(ACTIONS)
 
     def _state(self, state: int, name: str = "state") -> int:
-        return check_int(name, state, min=0, max=self.n_states - 1, note="a cell of the grid")
+        note = f"the grid has {self.n_states} cells"
+        return check_int(name, state, min=0, max=self.n_states - 1, note=note)
 
     def char(self, state: int) -> str:
         """The layout letter of the cell ``state``."""
@@ -238,7 +239,7 @@ def value_iteration(
     them all the same, since rounding can keep a tiny ``tol`` from ever being met.
 
     Raises:
-        RuntimeError: when ``max_iter`` sweeps did not get below ``tol``.
+        ValueError: when ``max_iter`` sweeps did not get below ``tol``.
     """
     check_instance("env", env, GridWorld)
     gamma = check_real("gamma", gamma, min=0, max=1, max_open=True)  # < 1: a contraction
@@ -253,9 +254,9 @@ def value_iteration(
         if np.abs(new - Q).max() < tol:
             return new
         Q = new
-    raise RuntimeError(
-        f"value iteration did not converge to tol={tol:g} in max_iter={max_iter} sweeps "
-        f"(gamma={gamma}); raise tol or max_iter"
+    raise ValueError(
+        f"max_iter={max_iter} sweeps are too few to reach tol={tol:g} with gamma={gamma}; "
+        "raise max_iter or tol"
     )
 
 

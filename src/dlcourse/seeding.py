@@ -36,7 +36,7 @@ def seed_everything(seed: int = 0, threads: int | None = 2) -> np.random.Generat
         ``np.random.default_rng(seed)``: pages draw their NumPy randomness from it.
     """
     seed = check_seed("seed", seed)
-    threads = None if threads is None else check_int("threads", threads, min=1)
+    threads = None if threads is None else check_int("threads", threads, min=1, max=4096)
     global _blas_limit
     random.seed(seed)
     np.random.seed(seed)

@@ -52,7 +52,8 @@ def _xy(p: torch.Tensor, **coefficients: float) -> tuple[torch.Tensor, torch.Ten
     if not torch.isfinite(p).all():
         raise ValueError("p must be finite; got NaN or inf coordinates")
     for name, value in coefficients.items():
-        check_real(name, value)
+        largest = torch.finfo(p.dtype).max  # a coefficient past it would be inf in p's dtype
+        check_real(name, value, min=-largest, max=largest)
     return p[..., 0], p[..., 1]
 
 
@@ -122,6 +123,11 @@ def plot_contours(ax, f: Surface, xlim, ylim, n: int = 200, levels: int = 20, lo
     levels = check_int("levels", levels, min=1, max=10_000)
     log = check_bool("log", log)
     X, Y, Z = grid(f, xlim, ylim, n)
+    if Z.max() == Z.min():
+        raise ValueError(
+            f"f is constant ({Z.min():g}) on the n x n = {n} x {n} grid over xlim={xlim}, "
+            f"ylim={ylim}: there are no level lines to draw"
+        )
     if log:
         shifted = Z - Z.min()
         positive = shifted[shifted > 0]
@@ -165,7 +171,12 @@ def trajectory(
         raise TypeError(f"make_optimizer must return a torch Optimizer; got {describe(optimizer)}")
     path, losses = [], []
     for step in range(steps + 1):
-        loss = f(point)
+        try:
+            loss = f(point)
+        except (ValueError, TypeError) as error:
+            if step > 0:
+                raise
+            raise type(error)(f"f cannot take start {tuple(start)}: {error}") from error
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise ValueError(f"f must return a one-number tensor (the loss); got {describe(loss)}")
         path.append(point.detach().clone())

@@ -80,7 +80,7 @@ def log_log_slope(sizes: Iterable[float], seconds: Iterable[float]) -> float:
     seconds = check_array("seconds", seconds, ndim=1, shape="(N,)", nonempty=False)
     if len(sizes) != len(seconds) or len(sizes) < 2:
         raise ValueError(
-            f"need at least two (size, seconds) pairs of equal length; "
+            f"need at least two (size, seconds) pairs of equal length (sizes and seconds); "
             f"got {len(sizes)} sizes and {len(seconds)} times"
         )
     for name, values in (("sizes", sizes), ("seconds", seconds)):

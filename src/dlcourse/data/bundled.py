@@ -16,9 +16,9 @@ def digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         ``(X, y)``: X (1797, 64) float pixels, divided by 16 into [0, 1] when ``scale``;
         y (1797,) integer labels 0 to 9. ``X[i].reshape(8, 8)`` is the image.
     """
-    from sklearn.datasets import load_digits
-
     scale = check_bool("scale", scale)
+    from sklearn.datasets import load_digits  # here: importing scikit-learn takes a while
+
     bunch = load_digits()
     X = bunch.data.astype(np.float64)
     return (X / 16.0 if scale else X), bunch.target.astype(np.int64)

@@ -109,7 +109,7 @@ def blobs(
     if isinstance(centers, (int, np.integer, bool, float)):
         centers = check_int("centers", centers, min=1)
         n_features = check_int("n_features", n_features, min=1)
-        check_size(f"{centers} centres of n_features={n_features}", centers * n_features)
+        check_size(f"centers={centers} of n_features={n_features}", centers * n_features)
         centers = rng.uniform(box[0], box[1], size=(centers, n_features))
     centers = check_array("centers", centers, ndim=2, shape="(c, n_features), or an int")
     if m < len(centers):

@@ -33,7 +33,7 @@ def toy_reviews(n: int = 400, negated: float = 0.5, seed: int = 0) -> tuple[list
         ``(texts, labels)``: a list of n strings and an int64 array of shape (n,) with 0 or 1.
     """
     # Built one by one in Python: a million reviews take seconds, a billion would take hours.
-    n = check_int("n", n, min=1, max=10**6, note="reviews are built one by one")
+    n = check_int("n", n, min=1, max=10**6)
     negated = check_probability("negated", negated)
     rng = np.random.default_rng(check_seed("seed", seed))
     words = REVIEW_WORDS
