@@ -372,6 +372,12 @@ register(
     ndim=(2, Opaque()),
 )
 register(checks.check_labels, names=K, name=("k", Opaque()), value=(CLASSES, Labels()))
+register(
+    checks.check_scalar,
+    names=K,
+    name=("k", Opaque()),
+    value=(2.5, Other(bad_values=(NAN, INF, "3", True, 1j, None, np.ones(3), [[1.0, 2.0]]))),
+)
 RECIPES.append(
     Recipe(
         checks.check_same_length,
@@ -905,7 +911,12 @@ def public_callables() -> dict:
     found: dict = {}
     for module in modules:
         names = getattr(module, "__all__", None)
-        names = names if names is not None else [n for n in vars(module) if not n.startswith("_")]
+        if names is None:  # no __all__: the public names the module defines itself
+            names = [
+                n
+                for n, obj in vars(module).items()
+                if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__
+            ]
         for name in names:
             obj = getattr(module, name)
             home = getattr(obj, "__module__", "") or ""
