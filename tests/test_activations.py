@@ -47,5 +47,18 @@ def test_softmax_matches_torch_and_is_stable():
 
 
 def test_unknown_activation_names_the_choices():
-    with pytest.raises(ValueError, match=r"'swish'.*relu"):
+    with pytest.raises(ValueError, match=r"name must be one of .*relu.*got 'swish'"):
         activations.get("swish")
+
+
+def test_tanh_grad_where_tanh_saturates_matches_torch_and_finite_differences():
+    # |z| in [3, 6]: the derivative is 1e-2 to 2e-5 there, so a wrong backward hides under
+    # any absolute tolerance; relative tolerances catch it.
+    z = np.concatenate([np.linspace(-6, -3, 13), np.linspace(3, 6, 13)])
+    t = torch.tensor(z, requires_grad=True)
+    torch.tanh(t).sum().backward()
+    eps = 1e-5
+    finite_difference = (np.tanh(z + eps) - np.tanh(z - eps)) / (2 * eps)
+    grad = activations.tanh_grad(z)
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(grad, finite_difference, rtol=1e-6, atol=0)

@@ -69,10 +69,29 @@ def test_augment_noise_is_seeded_clipped_and_spares_the_originals():
         (lambda: augment.shift(np.zeros((2, 63)), 1, 0), r"shape \(m, 64\)"),
         (lambda: augment.shift(np.zeros(64), 1, 0), r"shape \(m, 64\)"),
         (lambda: augment.shift(np.zeros((2, 64)), 8, 0), "smaller than the image"),
-        (lambda: augment.augment(np.zeros((2, 64)), [0]), "same length"),
+        (lambda: augment.augment(np.zeros((2, 64)), [0]), r"y must have shape \(2,\)"),
         (lambda: augment.augment(np.zeros((2, 64)), [0, 1], noise=-1), "noise"),
+        # NaN compares False with everything: it used to skip the noise without a word.
+        (lambda: augment.augment(np.zeros((2, 64)), [0, 1], noise=np.nan), "noise must be"),
+        (lambda: augment.augment(np.zeros((2, 64)), [0, 1], shifts=[(9, 0)]), r"shifts\[0\]"),
+        (lambda: augment.shift(np.full((2, 64), np.nan), 1, 0), "X must be finite"),
     ],
 )
 def test_bad_input_raises(call, message):
     with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: augment.shift(np.zeros((2, 64)), 1.5, 0), "rows must be an integer"),
+        (lambda: augment.shift(np.zeros((2, 64)), 0, True), "cols must be an integer"),
+        (lambda: augment.shift(np.zeros((2, 64)), 1, 0, image_shape=8), "image_shape must be"),
+        (lambda: augment.augment(np.zeros((2, 64)), [0, 1], noise="0.1"), "noise must be"),
+        (lambda: augment.augment(np.zeros((2, 64)), [0, 1], shifts=(1, 0)), r"shifts\[0\]"),
+    ],
+)
+def test_wrong_types_raise_a_type_error(call, message):
+    with pytest.raises(TypeError, match=message):
         call()

@@ -217,16 +217,18 @@ def test_forward_rejects_wrong_input_shape():
 
 
 @pytest.mark.parametrize(
-    "sizes, activation, match",
+    "sizes, activation, error, match",
     [
-        ([3], "relu", "layer_sizes"),
-        ([3, 0, 2], "relu", "layer_sizes"),
-        ([3, 2.5], "relu", "layer_sizes"),
-        ([3, 2], "softplus", "softplus"),
+        ([3], "relu", ValueError, "layer_sizes"),
+        ([3, 0, 2], "relu", ValueError, r"layer_sizes\[1\] must be an integer >= 1; got 0"),
+        ([3, 2.5], "relu", TypeError, r"layer_sizes\[1\] must be an integer"),
+        ([3, True], "relu", TypeError, r"layer_sizes\[1\] must be an integer"),
+        ([10**6, 10**6], "relu", ValueError, r"W1 of shape \(1000000, 1000000\)"),
+        ([3, 2], "softplus", ValueError, "activation must be one of .*got 'softplus'"),
     ],
 )
-def test_mlp_rejects_bad_arguments(sizes, activation, match):
-    with pytest.raises(ValueError, match=match):
+def test_mlp_rejects_bad_arguments(sizes, activation, error, match):
+    with pytest.raises(error, match=match):
         MLP(sizes, activation=activation)
 
 
@@ -237,13 +239,38 @@ def test_loss_functions_reject_bad_input():
         softmax_cross_entropy(np.ones((2, 3)), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         softmax_cross_entropy(np.ones((2, 3)), np.array([0, 3]))
-    with pytest.raises(ValueError, match="integers"):
-        softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="labels must hold whole-number labels"):
+        softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.5]))
+    with pytest.raises(ValueError, match="logits must be finite"):
+        softmax_cross_entropy(np.array([[0.0, np.nan]]), np.array([0]))
     with pytest.raises(ValueError, match=r"\(2, 1\) and \(2,\)"):
         mse_loss(np.ones((2, 1)), np.ones(2))
-    with pytest.raises(ValueError, match="float NumPy array"):
+    with pytest.raises(TypeError, match="float NumPy array"):
         numerical_gradient(lambda v: 0.0, np.array([1, 2]))
     with pytest.raises(ValueError, match="eps"):
         numerical_gradient(lambda v: 0.0, np.array([1.0]), eps=0.0)
     with pytest.raises(ValueError, match="same shape"):
         relative_error(np.ones(2), np.ones(3))
+
+
+def test_tanh_mlp_gradients_where_the_hidden_units_saturate():
+    # Pre-activations between 3 and 6 in size: tanh' is tiny there, so the gradients reaching
+    # W1 and b1 are small; a backward wrong only for |z| >= 3 must still show, relatively.
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0.5, 1.0, (8, 2))
+    model = MLP([2, 6, 1], activation="tanh", seed=0)
+    model.params["W1"][:] = rng.uniform(2.0, 3.0, (2, 6)) * np.array([1, -1, 1, -1, 1, -1])
+    model.params["b1"][:] = rng.uniform(0.5, 1.0, 6) * np.array([1, -1, 1, -1, 1, -1])
+    Z1 = X @ model.params["W1"] + model.params["b1"]
+    assert np.all((np.abs(Z1) >= 3) & (np.abs(Z1) <= 6))
+    target = rng.standard_normal((8, 1))
+    _, dpred = mse_loss(model.forward(X), target)
+    grads = model.backward(dpred)
+    tgt = torch.tensor(target)
+    grads_t = _torch_mlp_grads(model, X, lambda out: torch.nn.functional.mse_loss(out, tgt))
+    for name in ("W1", "b1"):
+        assert relative_error(grads[name], grads_t[name]) < 1e-12, name
+        numeric = numerical_gradient(
+            lambda _: mse_loss(model.forward(X), target)[0], model.params[name]
+        )
+        assert relative_error(grads[name], numeric) < 1e-6, name

@@ -1,4 +1,4 @@
-"""dlcourse.classic against scikit-learn, and the gridworld Q-learner against value iteration."""
+"""dlcourse.classic against scikit-learn: k-nearest neighbours, k-means and PCA."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier
 from threadpoolctl import threadpool_limits
 
-from dlcourse import classic, data, rl
+from dlcourse import classic, data
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -77,8 +77,12 @@ def test_knn_bad_input():
     X, y = np.zeros((5, 3)), np.zeros(5)
     with pytest.raises(ValueError, match=r"3 features.*got 2"):
         classic.knn_predict(X, y, np.zeros((2, 2)))
-    with pytest.raises(ValueError, match=r"k must be between 1 and the 5"):
+    with pytest.raises(ValueError, match=r"k must be an integer <= 5 \(at most the number"):
         classic.knn_predict(X, y, np.zeros((2, 3)), k=6)
+    with pytest.raises(TypeError, match=r"k must be an integer.*got 2.5"):
+        classic.knn_predict(X, y, np.zeros((2, 3)), k=2.5)
+    with pytest.raises(TypeError, match=r"k must be an integer.*got True"):
+        classic.knn_predict(X, y, np.zeros((2, 3)), k=True)
     with pytest.raises(ValueError, match=r"y_train must have shape \(5,\)"):
         classic.knn_predict(X, np.zeros(4), np.zeros((2, 3)), k=1)
     with pytest.raises(ValueError, match="2-D"):
@@ -141,12 +145,18 @@ def test_kmeans_plus_plus_picks_distinct_data_points():
 
 
 def test_kmeans_bad_input():
-    with pytest.raises(ValueError, match=r"number of points \(3\); got k=4"):
+    with pytest.raises(ValueError, match=r"k must be an integer <= 3 \(at most the number of"):
         classic.kmeans(np.zeros((3, 2)), 4)
-    with pytest.raises(ValueError, match="got k=0"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1; got 0"):
         classic.kmeans(np.zeros((3, 2)), 0)
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(TypeError, match="k must be an integer"):
+        classic.kmeans(np.zeros((3, 2)), 1.5)
+    with pytest.raises(ValueError, match="X must be finite; got 1 NaN"):
         classic.kmeans(np.array([[0.0, np.nan], [1.0, 2.0]]), 1)
+    with pytest.raises(ValueError, match="max_iter must be an integer >= 1; got -1"):
+        classic.kmeans(np.zeros((3, 2)), 1, max_iter=-1)
+    with pytest.raises(ValueError, match="labels must be"):
+        classic.inertia(np.zeros((3, 2)), np.zeros((2, 2)), np.array([0, 1, 2]))
 
 
 # --- PCA -------------------------------------------------------------------------------------
@@ -182,77 +192,14 @@ def test_pca_all_components_explain_everything():
 
 
 def test_pca_bad_input():
-    with pytest.raises(ValueError, match=r"min\(10, 3\) = 3; got 4"):
+    with pytest.raises(ValueError, match=r"<= 3 \(min\(examples, features\) = min\(10, 3\)\)"):
         classic.pca(np.random.default_rng(0).normal(size=(10, 3)), 4)
-    with pytest.raises(ValueError, match="got 0"):
+    with pytest.raises(ValueError, match="n_components must be .*got 0"):
         classic.pca(np.ones((10, 3)), 0)
+    with pytest.raises(TypeError, match="n_components must be an integer.*got 1.5"):
+        classic.pca(np.ones((10, 3)), 1.5)
     with pytest.raises(ValueError, match="zero variance"):
         classic.pca(np.ones((10, 3)), 1)
-
-
-# --- gridworld and Q-learning ----------------------------------------------------------------
-
-
-def test_greedy_policy_reaches_goal_from_every_cell():
-    env = classic.GridWorld()
-    policy = classic.greedy_policy(classic.q_learning(env, seed=0))
-    for s in env.free_states():
-        assert env.char(classic.rollout(env, policy, start=s)[-1]) == "G", f"stuck from {s}"
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_q_learning_finds_an_optimal_policy(seed):
-    env = classic.GridWorld()
-    Q, Q_star = classic.q_learning(env, seed=seed), classic.value_iteration(env, gamma=0.95)
-    free = env.free_states()
-    policy = classic.greedy_policy(Q)
-    np.testing.assert_allclose(Q_star[free, policy[free]], Q_star[free].max(1))
-    np.testing.assert_allclose(Q[free].max(1), Q_star[free].max(1), atol=0.01)
-
-
-def test_value_iteration_counts_steps_to_goal():
-    env = classic.GridWorld(layout=("S..G",))
-    V = classic.value_iteration(env, gamma=0.5).max(1)
-    np.testing.assert_allclose(V[:3], [0.25, 0.5, 1.0])
-
-
-def test_trap_changes_the_policy():
-    env = classic.GridWorld(layout=("S.G", "..."))
-    trapped = classic.GridWorld(layout=("S.G", ".T."))
-    plain = classic.greedy_policy(classic.value_iteration(env))
-    detour = classic.greedy_policy(classic.value_iteration(trapped))
-    assert rl.ARROWS[plain[0]] == "→"
-    start_path = classic.rollout(trapped, detour)
-    assert trapped.char(start_path[-1]) == "G" and 4 not in start_path
-
-
-def test_step_rules():
-    env = classic.GridWorld(layout=("S#", ".G"), step_reward=-0.1)
-    assert env.step(0, 0) == (0, -0.1, False)  # off the grid: stay
-    assert env.step(0, 1) == (0, -0.1, False)  # into the wall: stay
-    assert env.step(0, 2) == (2, -0.1, False)
-    assert env.step(2, 1) == (3, 1.0, True)
-    assert env.reset() == 0 and env.free_states() == [0, 2]
-
-
-def test_gridworld_bad_input():
-    with pytest.raises(ValueError, match="same length"):
-        classic.GridWorld(layout=("S..", "G."))
-    with pytest.raises(ValueError, match="exactly one start"):
-        classic.GridWorld(layout=("...", "..G"))
-    with pytest.raises(ValueError, match="no terminal cell"):
-        classic.GridWorld(layout=("S..",))
-    env = classic.GridWorld()
-    with pytest.raises(ValueError, match="wall or terminal"):
-        env.step(env.layout[4].index("G") + 4 * env.cols, 0)
-    with pytest.raises(ValueError, match="action must be in 0..3; got 4"):
-        env.step(env.reset(), 4)
-    with pytest.raises(ValueError, match="alpha=0"):
-        classic.q_learning(env, alpha=0)
-    with pytest.raises(ValueError, match="gamma must be in"):
-        classic.value_iteration(env, gamma=1.0)
-    with pytest.raises(ValueError, match="2-D"):
-        classic.greedy_policy(np.zeros(4))
 
 
 # --- data helpers ----------------------------------------------------------------------------
@@ -265,7 +212,7 @@ def test_blobs_shapes_balance_and_seed():
     np.testing.assert_array_equal(X, data.blobs(301, 3, n_features=5, seed=11)[0])
     X, y = data.blobs(400, np.array([[0.0, 0.0], [10.0, 0.0]]), std=0.5, seed=0)
     np.testing.assert_allclose(X[y == 1].mean(0), [10.0, 0.0], atol=0.1)
-    with pytest.raises(ValueError, match="m >= number of centres"):
+    with pytest.raises(ValueError, match=r"m must be >= the number of centres \(3\); got m=2"):
         data.blobs(2, 3)
 
 

@@ -1,100 +1,78 @@
-"""Tests of the datasets in dlcourse.data that Part I adds (straight line, reviews, image)."""
+"""Tests of dlcourse.data: the split, the generated reviews and picture."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from dlcourse import data
 
 
-def test_straight_line_is_the_lecture_dataset():
-    X, y = data.straight_line()
-    assert X.shape == (100, 1) and y.shape == (100, 1)
-    assert X.dtype == torch.float32 and y.dtype == torch.float32
-    # The lecture builds it as torch.arange(0, 1, 0.01) and weight * X + bias.
-    expected_X = torch.arange(0, 1, 0.01).unsqueeze(1)
-    torch.testing.assert_close(X, expected_X)
-    torch.testing.assert_close(y, 0.3 * expected_X + 0.9)
+def test_the_package_keeps_one_import_path_and_one_function_per_job():
+    # dlcourse.data is a package of themed modules; everything is importable from it.
+    assert {"linear_data", "train_val_test_split", "digits", "toy_reviews"} <= set(data.__all__)
+    for gone in ("straight_line", "split_train_test"):  # one line generator, one split
+        assert not hasattr(data, gone)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    weight=st.floats(-5, 5),
-    bias=st.floats(-5, 5),
-    n=st.integers(2, 300),
-    start=st.floats(-10, 10),
-    width=st.floats(0.1, 10),
-)
-def test_straight_line_points_lie_on_the_line(weight, bias, n, start, width):
-    X, y = data.straight_line(weight, bias, n=n, start=start, stop=start + width)
-    assert X.shape == (n, 1)
-    assert float(X[0, 0]) == pytest.approx(start, abs=1e-5)
-    assert float(X[-1, 0]) < start + width
-    assert torch.all(X[1:] > X[:-1])
-    torch.testing.assert_close(y, weight * X + bias, atol=1e-4, rtol=1e-5)
+def line(n=100):
+    """The lecture's straight line, as chapter 5 builds it."""
+    X = torch.arange(n).unsqueeze(1) / n
+    return X, 0.3 * X + 0.9
 
 
-def test_straight_line_noise_is_seeded_and_has_the_requested_spread():
-    X, y1 = data.straight_line(noise=0.05, n=2000, seed=3)
-    _, y2 = data.straight_line(noise=0.05, n=2000, seed=3)
-    _, y3 = data.straight_line(noise=0.05, n=2000, seed=4)
-    torch.testing.assert_close(y1, y2)
-    assert not torch.equal(y1, y3)
-    residual = y1 - (0.3 * X + 0.9)
-    assert abs(float(residual.std()) - 0.05) < 0.005
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"n": 1}, "n must be an integer >= 2; got 1"),
-        ({"n": 2.5}, "n must be an integer >= 2; got 2.5"),
-        ({"start": 1.0, "stop": 1.0}, "start must be smaller than stop; got start=1.0, stop=1.0"),
-        ({"noise": -0.1}, "noise must be >= 0; got -0.1"),
-    ],
-)
-def test_straight_line_rejects_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        data.straight_line(**kwargs)
-
-
-def test_split_train_test_keeps_order_by_default():
-    X, y = data.straight_line()
-    X_train, y_train, X_test, y_test = data.split_train_test(X, y)
-    assert len(X_train) == 80 and len(X_test) == 20
+def test_split_without_shuffle_keeps_the_order():
+    X, y = line()
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = data.train_val_test_split(
+        X, y, val=0.0, test=0.2, shuffle=False
+    )
+    assert type(X_train) is torch.Tensor and len(X_train) == 80 and len(X_test) == 20
+    assert len(X_val) == len(y_val) == 0
     torch.testing.assert_close(torch.cat([X_train, X_test]), X)
     torch.testing.assert_close(torch.cat([y_train, y_test]), y)
     assert float(X_train.max()) < float(X_test.min())  # the test set is to the right
+    (X_train, _), (X_val, _), (X_test, _) = data.train_val_test_split(
+        X, y, val=0.1, test=0.2, shuffle=False
+    )
+    assert float(X_val.min()) > float(X_train.max()) and float(X_test.min()) > float(X_val.max())
 
 
 @pytest.mark.parametrize("as_torch", [False, True])
-def test_split_train_test_shuffles_rows_together(as_torch):
+def test_split_shuffles_rows_together(as_torch):
     X = np.arange(50.0).reshape(25, 2)
     y = X[:, 0] * 10
     if as_torch:
         X, y = torch.from_numpy(X), torch.from_numpy(y)
-    X_train, y_train, X_test, y_test = data.split_train_test(X, y, train=0.6, shuffle=True, seed=1)
-    assert type(X_train) is type(X)
-    assert len(X_train) == 15 and len(X_test) == 10
-    for Xs, ys in ((X_train, y_train), (X_test, y_test)):
+    splits = data.train_val_test_split(X, y, val=0.2, test=0.2, seed=1)
+    assert [len(Xs) for Xs, _ in splits] == [15, 5, 5]
+    for Xs, ys in splits:
+        assert type(Xs) is type(X)
         assert np.allclose(np.asarray(Xs)[:, 0] * 10, np.asarray(ys))  # pairs stay together
-    rows = sorted(np.asarray(X_train)[:, 0].tolist() + np.asarray(X_test)[:, 0].tolist())
+    rows = sorted(r for Xs, _ in splits for r in np.asarray(Xs)[:, 0].tolist())
     assert rows == np.asarray(X)[:, 0].tolist()  # every row lands in exactly one set
-    assert np.asarray(X_train)[:, 0].tolist() != sorted(np.asarray(X_train)[:, 0].tolist())
+    X_train = np.asarray(splits[0][0])[:, 0].tolist()
+    assert X_train != sorted(X_train)
 
 
-def test_split_train_test_rejects_bad_input():
-    X, y = np.zeros((10, 1)), np.zeros(10)
-    with pytest.raises(ValueError, match="same length; got 10 and 9"):
-        data.split_train_test(X, y[:9])
-    with pytest.raises(ValueError, match="strictly between 0 and 1; got 1.0"):
-        data.split_train_test(X, y, train=1.0)
-    with pytest.raises(ValueError, match="leaves an empty set"):
-        data.split_train_test(X[:2], y[:2], train=0.1)
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"y": np.zeros(9)}, ValueError, "X and y must have the same length; got 10 and 9"),
+        ({"test": 1.0}, ValueError, r"test must be a finite real number in \[0, 1\); got 1.0"),
+        ({"val": 0.6, "test": 0.5}, ValueError, "val [+] test must be < 1"),
+        ({"val": 0.01}, ValueError, "val=0.01 of m=10 rows leaves the val set empty"),
+        ({"val": float("nan")}, ValueError, "val must be"),
+        ({"val": "0.1"}, TypeError, "val must be"),
+        ({"shuffle": "no"}, TypeError, "shuffle must be True or False"),
+        ({"seed": -1}, ValueError, "seed must be"),
+        ({"X": 3.0}, TypeError, "X must be an array or tensor"),
+    ],
+)
+def test_split_rejects_bad_input(kwargs, error, message):
+    args = {"X": np.zeros((10, 1)), "y": np.zeros(10), **kwargs}
+    with pytest.raises(error, match=message):
+        data.train_val_test_split(**args)
 
 
 def test_toy_reviews_labels_follow_the_negation_rule():
@@ -126,8 +104,10 @@ def test_toy_reviews_is_deterministic_and_respects_negated():
 def test_toy_reviews_rejects_bad_arguments():
     with pytest.raises(ValueError, match="n must be an integer >= 1; got 0"):
         data.toy_reviews(n=0)
-    with pytest.raises(ValueError, match=r"negated must be a probability in \[0, 1\]; got 1.5"):
+    with pytest.raises(ValueError, match=r"negated must be a finite real .* \[0, 1\]; got 1.5"):
         data.toy_reviews(negated=1.5)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        data.toy_reviews(n=2.0)
 
 
 @pytest.mark.parametrize(("height", "width"), [(8, 8), (48, 64), (30, 17)])
@@ -148,7 +128,15 @@ def test_toy_image_has_sky_sun_and_grass_where_expected():
     assert np.array_equal(image, data.toy_image(48, 64))  # no randomness
 
 
-@pytest.mark.parametrize(("height", "width"), [(7, 20), (20, 4), (10.5, 20)])
-def test_toy_image_rejects_tiny_or_fractional_sizes(height, width):
-    with pytest.raises(ValueError, match=f"integers >= 8; got {height} x {width}"):
+@pytest.mark.parametrize(
+    ("height", "width", "error", "message"),
+    [
+        (7, 20, ValueError, "height must be an integer >= 8; got 7"),
+        (20, 4, ValueError, "width must be an integer >= 8; got 4"),
+        (10.5, 20, TypeError, "height must be an integer >= 8; got 10.5"),
+        (10**6, 10**6, ValueError, "height x width"),
+    ],
+)
+def test_toy_image_rejects_tiny_fractional_or_huge_sizes(height, width, error, message):
+    with pytest.raises(error, match=message):
         data.toy_image(height, width)

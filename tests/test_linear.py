@@ -109,10 +109,30 @@ def test_one_dimensional_X_rejected_with_its_shape():
         linear.normal_equation(np.arange(5.0), np.arange(5.0))
 
 
-@pytest.mark.parametrize("kwargs", [{"lr": 0.0}, {"lr": -1.0}, {"epochs": 0}, {"epochs": 2.5}])
-def test_gradient_descent_rejects_bad_hyperparameters(kwargs, problem):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"lr": 0.0}, ValueError),
+        ({"lr": -1.0}, ValueError),
+        ({"lr": float("nan")}, ValueError),
+        ({"epochs": 0}, ValueError),
+        ({"epochs": 2.5}, TypeError),
+        ({"epochs": True}, TypeError),
+        ({"epochs": 10**12}, ValueError),
+    ],
+)
+def test_gradient_descent_rejects_bad_hyperparameters(kwargs, error, problem):
+    name = next(iter(kwargs))
+    with pytest.raises(error, match=rf"{name} must be"):
         linear.gradient_descent(*problem, **kwargs)
+
+
+@pytest.mark.parametrize("where", ["X", "Y"])
+def test_complex_input_is_a_type_error_not_a_lost_imaginary_part(where, problem):
+    X, y = problem
+    X, y = (X + 1j, y) if where == "X" else (X, y + 1j)
+    with pytest.raises(TypeError, match=rf"{where} must hold real numbers; got complex"):
+        linear.normal_equation(X, y)
 
 
 def test_negative_l2_rejected(problem):

@@ -184,11 +184,15 @@ def test_kfold_matches_sklearn(n, k, shuffle, seed):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: metrics.accuracy([0, 1], [0, 1, 1]), "same shape"),
-        (lambda: metrics.accuracy([], []), "non-empty"),
-        (lambda: metrics.accuracy([0.5, 1], [0, 1]), "integer labels"),
-        (lambda: metrics.confusion_matrix([-1, 0], [0, 0]), "integer labels >= 0"),
-        (lambda: metrics.confusion_matrix([0, 3], [0, 0], num_classes=3), "too small"),
+        (lambda: metrics.accuracy([0, 1], [0, 1, 1]), "same length; got 2 and 3"),
+        (lambda: metrics.accuracy([], []), "y_true must not be empty"),
+        (lambda: metrics.accuracy([0.5, 1], [0, 1]), "y_true must hold whole-number labels"),
+        (lambda: metrics.confusion_matrix([-1, 0], [0, 0]), r"y_true must hold labels in \[0,"),
+        (lambda: metrics.confusion_matrix([0, 3], [0, 0], num_classes=3), "num_classes must be >"),
+        # A label that is not a class index would ask for a 10**6 x 10**6 matrix (7.28 TiB).
+        (lambda: metrics.confusion_matrix([0, 10**6], [0, 1]), "num_classes=1000001"),
+        (lambda: metrics.confusion_matrix([0, 1], [0, 1], num_classes=10**5), "num_classes="),
+        (lambda: metrics.accuracy([0, np.nan], [0, 1]), "y_true must be finite"),
         (lambda: metrics.precision_recall_f1([0, 1, 2], [0, 1, 2]), "at most 2 labels"),
         (lambda: metrics.precision_recall_f1([0, 1], [0, 1], average="weighted"), "average"),
         (lambda: metrics.precision_recall_f1([0, 2], [0, 2]), "pos_label=1"),
@@ -198,9 +202,26 @@ def test_kfold_matches_sklearn(n, k, shuffle, seed):
         (lambda: metrics.roc_curve([0, 1], [0.1, np.nan]), "finite"),
         (lambda: metrics.precision_recall_curve([0, 0], [0.1, 0.2]), "at least one positive"),
         (lambda: metrics.kfold_indices(10, 1), "k must be"),
-        (lambda: metrics.kfold_indices(3, 5), "n must be"),
+        (lambda: metrics.kfold_indices(3, 5), "k must be at most n.*got k=5, n=3"),
+        (lambda: metrics.kfold_indices(10**6, 10**6), "folds of n"),
     ],
 )
 def test_bad_input_raises_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: metrics.confusion_matrix([0, 1], [0, 1], num_classes=2.7), "num_classes"),
+        (lambda: metrics.kfold_indices(10, 2.5), "k must be an integer"),
+        (lambda: metrics.kfold_indices(10, True), "k must be an integer"),
+        (lambda: metrics.kfold_indices(10, 2, shuffle="yes"), "shuffle must be True or False"),
+        (lambda: metrics.accuracy(["a", "b"], [0, 1]), "y_true must be an array of real"),
+        (lambda: metrics.precision_recall_f1([0, 1], [0, 1], zero_division="1"), "zero_division"),
+    ],
+)
+def test_a_wrong_type_raises_a_clear_type_error(call, message):
+    with pytest.raises(TypeError, match=message):
         call()

@@ -254,7 +254,6 @@ BAD = [
     (optim.SGD, {"lr": -0.1}, "lr"),
     (optim.SGD, {"lr": float("nan")}, "lr"),
     (optim.SGD, {"lr": float("inf")}, "lr"),
-    (optim.SGD, {"lr": "0.1"}, "lr"),
     (optim.SGD, {"lr": 0.1, "momentum": -0.9}, "momentum"),
     (optim.SGD, {"lr": 0.1, "weight_decay": -1e-4}, "weight_decay"),
     (optim.AdaGrad, {"lr": -1.0}, "lr"),
@@ -282,10 +281,33 @@ def test_invalid_hyperparameters_raise(cls, kw, name):
         cls(make_model().parameters(), **kw)
 
 
+@pytest.mark.parametrize(
+    ("cls", "kw", "match"),
+    [
+        (optim.SGD, {"lr": "0.1"}, r"lr must be a finite real number >= 0; got '0.1' \(str\)"),
+        (optim.SGD, {"lr": True}, "lr must be"),
+        (optim.Adam, {"betas": (0.9, "0.999")}, "beta2 must be"),
+        (optim.Adam, {"bias_correction": "no"}, "bias_correction must be True or False"),
+        (optim.AdaGrad, {"eps_inside_sqrt": 1}, "eps_inside_sqrt must be True or False"),
+    ],
+)
+def test_a_hyperparameter_of_the_wrong_type_is_a_type_error(cls, kw, match):
+    with pytest.raises(TypeError, match=match):
+        cls(make_model().parameters(), **kw)
+
+
+@pytest.mark.parametrize("params", [None, torch.zeros(2), [1.0, 2.0]])
+def test_params_that_are_not_tensors_are_a_type_error(params):
+    with pytest.raises(TypeError, match="params must"):
+        optim.SGD(params, lr=0.1)
+    with pytest.raises(ValueError, match="params must hold at least one tensor"):
+        optim.Adam([])
+
+
 def test_invalid_hyperparameter_in_a_later_group_raises():
     model = make_model()
     opt = optim.Adam(model[0].parameters())
-    with pytest.raises(ValueError, match=r"lr must be .*>= 0; got -1"):
+    with pytest.raises(ValueError, match=r"param_group\['lr'\] must be .*>= 0; got -1"):
         opt.add_param_group({"params": model[2].parameters(), "lr": -1.0})
     assert len(opt.param_groups) == 1  # the rejected group was not added
     with pytest.raises(ValueError, match="beta2"):
@@ -378,6 +400,8 @@ def test_cyclical_lr_closed_form_and_state_dict_resume():
     ("kw", "match"),
     [
         ({"base_lr": 0.1, "max_lr": 0.05}, "max_lr must be >= base_lr"),
+        ({"base_lr": 0.1, "max_lr": float("nan")}, "max_lr must be a finite"),
+        ({"base_lr": 0.1, "max_lr": 0.2, "last_epoch": -2}, "last_epoch must be"),
         ({"base_lr": -0.1, "max_lr": 0.05}, "base_lr"),
         ({"base_lr": 0.1, "max_lr": [0.2, 0.3]}, "one value per parameter group"),
         ({"base_lr": 0.1, "max_lr": 0.2, "step_size_up": 0}, "step_size_up"),
@@ -393,6 +417,22 @@ def test_cyclical_lr_rejects_bad_arguments(kw, match):
 def test_triangular_lr_rejects_negative_step():
     with pytest.raises(ValueError, match="t must be"):
         schedulers.triangular_lr(-1, 0.1, 1.0, 5)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((0, 1.0, 0.1, 5), ValueError, "max_lr must be >= base_lr = 1.0; got max_lr=0.1"),
+        ((0, -0.1, 1.0, 5), ValueError, "base_lr must be a finite real number >= 0; got -0.1"),
+        ((0, -1.0, -0.5, 5), ValueError, "base_lr must be"),
+        ((0, 0.1, float("inf"), 5), ValueError, "max_lr must be a finite"),
+        ((0, 0.1, 1.0, 2.5), TypeError, "step_size_up must be an integer"),
+        ((True, 0.1, 1.0, 5), TypeError, "t must be an integer"),
+    ],
+)
+def test_triangular_lr_rejects_inconsistent_rates(args, error, match):
+    with pytest.raises(error, match=match):
+        schedulers.triangular_lr(*args)
 
 
 # ---- surfaces ---------------------------------------------------------------------------------

@@ -55,16 +55,20 @@ def test_nonlinear_transform_is_allowed():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"lim": 0.0}, "lim must be > 0; got 0.0"),
+        ({"lim": 0.0}, "lim must be a finite real number > 0; got 0.0"),
+        ({"lim": float("nan")}, "lim must be a finite real number > 0; got nan"),
         ({"n_lines": 1}, "n_lines must be an integer >= 2; got 1"),
+        ({"color": "not-a-colour"}, "color must be a matplotlib colour"),
         ({"transform": lambda P: P[:, :1]}, r"map an \(N, 2\) array to \(N, 2\); got \(101, 2\)"),
     ],
 )
 def test_warped_grid_rejects_bad_arguments(kwargs, message):
     fig, ax = plt.subplots()
-    with pytest.raises(ValueError, match=message):
-        plot.warped_grid(ax, **kwargs)
-    plt.close(fig)
+    try:
+        with pytest.raises(ValueError, match=message):
+            plot.warped_grid(ax, **kwargs)
+    finally:
+        plt.close(fig)
 
 
 def test_show_source_cuts_docstrings_to_their_summary(capsys):
@@ -111,3 +115,23 @@ def test_shorten_docstrings_leaves_a_one_line_docstring_and_methods_alone():
     assert plot.shorten_docstrings(source) == (
         'class A:\n    """One line."""\n\n    def m(self):\n        """Sum."""\n        return 1\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ax: plot.warped_grid(None), "ax must be matplotlib Axes"),
+        (lambda ax: plot.warped_grid(ax, n_lines=2.5), "n_lines must be an integer"),
+        (lambda ax: plot.warped_grid(ax, transform="rotate"), "transform must be a function"),
+        (lambda ax: plot.show(ax.figure, alt=None), "alt must be a string"),
+        (lambda ax: plot.show(ax, alt="a plot"), "fig must be a matplotlib Figure"),
+        (lambda ax: plot.show_source(42), "obj must be a function, class, method or module"),
+    ],
+)
+def test_wrong_types_are_type_errors(call, message):
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(TypeError, match=message):
+            call(ax)
+    finally:
+        plt.close(fig)

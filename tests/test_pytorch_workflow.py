@@ -9,8 +9,13 @@ import pytest
 import torch
 from torch import nn
 
-from dlcourse import data
 from dlcourse.workflow import LinearRegressionModel, l1_steps_needed
+
+
+def line(n=100):
+    """The lecture's straight line (weight 0.3, bias 0.9), as chapter 5 builds it."""
+    X = torch.arange(n).unsqueeze(1) / n
+    return X, 0.3 * X + 0.9
 
 
 def test_model_has_two_learnable_scalar_parameters_in_its_state_dict():
@@ -42,14 +47,14 @@ def test_forward_equals_nn_linear_with_the_same_numbers():
     with torch.no_grad():
         linear.weight.copy_(model.weight.view(1, 1))
         linear.bias.copy_(model.bias)
-    X, _ = data.straight_line(n=37)
+    X, _ = line(n=37)
     torch.testing.assert_close(model(X), linear(X))
     assert model(X).shape == (37, 1)
 
 
 def test_gradients_match_the_l1_formula():
     model = LinearRegressionModel(seed=2)
-    X, y = data.straight_line(n=50)
+    X, y = line(n=50)
     loss = nn.L1Loss()(model(X), y)
     loss.backward()
     sign = torch.sign(model(X).detach() - y)
@@ -63,7 +68,7 @@ def test_state_dict_round_trip_through_a_file(tmp_path):
     torch.save(model.state_dict(), path)
     fresh = LinearRegressionModel(seed=99)
     fresh.load_state_dict(torch.load(path, weights_only=True))
-    X, _ = data.straight_line()
+    X, _ = line()
     assert torch.equal(fresh(X), model(X))
 
 
@@ -76,7 +81,7 @@ def test_forward_rejects_inputs_that_are_not_a_column(shape):
 
 def test_l1_steps_needed_is_a_true_lower_bound_for_sgd():
     # Train the bias alone (weight frozen at the truth) and count the steps it really takes.
-    X, y = data.straight_line()
+    X, y = line()
     model = LinearRegressionModel(seed=0)
     with torch.no_grad():
         model.weight.fill_(0.3)
@@ -112,11 +117,25 @@ def test_l1_steps_needed_arithmetic(start, target, lr, max_grad, expected):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"lr": 0.0}, "lr must be a finite number > 0; got 0.0"),
-        ({"lr": float("nan")}, "lr must be a finite number > 0; got nan"),
-        ({"lr": 0.1, "max_grad": -1.0}, "max_grad must be a finite number > 0; got -1.0"),
+        ({"lr": 0.0}, "lr must be a finite real number > 0; got 0.0"),
+        ({"lr": float("nan")}, "lr must be a finite real number > 0; got nan"),
+        ({"lr": 0.1, "max_grad": -1.0}, "max_grad must be a finite real number > 0; got -1.0"),
+        ({"lr": 1e-300, "target": 1e300}, "too many steps to count"),
     ],
 )
 def test_l1_steps_needed_rejects_bad_rates(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        l1_steps_needed(0.0, 1.0, **kwargs)
+        l1_steps_needed(0.0, kwargs.pop("target", 1.0), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: l1_steps_needed("0", 1.0, 0.1), "start must be"),
+        (lambda: LinearRegressionModel(seed=1.5), "seed must be an integer"),
+        (lambda: LinearRegressionModel(seed=0)([[1.0]]), "x must be a torch.Tensor"),
+    ],
+)
+def test_wrong_types_are_type_errors(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()

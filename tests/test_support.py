@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -35,10 +37,20 @@ def test_seed_everything_repeats_numpy_and_torch():
     assert torch.get_num_threads() == 2
 
 
-@pytest.mark.parametrize("kwargs", [{"seed": -1}, {"threads": 0}])
-def test_seed_everything_rejects_bad_values(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [({"seed": -1}, ValueError), ({"threads": 0}, ValueError), ({"seed": 1.5}, TypeError)],
+)
+def test_seed_everything_rejects_bad_values(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
         dlcourse.seed_everything(**kwargs)
+
+
+def test_seed_everything_leaves_hash_seeding_alone():
+    # PYTHONHASHSEED only acts when Python starts: setting it at run time would pretend.
+    before = os.environ.get("PYTHONHASHSEED")
+    dlcourse.seed_everything(7)
+    assert os.environ.get("PYTHONHASHSEED") == before
 
 
 def test_linear_data_is_seeded_and_shaped():
@@ -67,9 +79,9 @@ def test_digits_and_split():
     # Disjoint: every example lands in exactly one split.
     rows = {r.tobytes() for r in np.vstack([Xtr, Xva, Xte])}
     assert len(rows) == len({r.tobytes() for r in X})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="same length"):
         data.train_val_test_split(X, y[:-1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="val [+] test"):
         data.train_val_test_split(X, y, val=0.6, test=0.5)
 
 
@@ -77,7 +89,7 @@ def test_show_requires_alt_text():
     import matplotlib.pyplot as plt
 
     fig, _ = plt.subplots()
-    with pytest.raises(ValueError, match="alt text"):
+    with pytest.raises(ValueError, match="alt must describe the figure"):
         plot.show(fig, alt="  ")
     plot.show(fig, alt="an empty axis")  # outside a notebook: plt.show() on Agg, then closed
     assert not plt.get_fignums()

@@ -58,7 +58,7 @@ def test_synchronizer_is_a_no_op_on_cpu_and_the_cuda_sync_on_cuda():
     ("kwargs", "message"),
     [
         ({"repeats": 0}, "repeats must be an integer >= 1; got 0"),
-        ({"number": 1.5}, "number must be an integer >= 1; got 1.5"),
+        ({"number": 0}, "number must be an integer >= 1; got 0"),
         ({"warmup": -1}, "warmup must be an integer >= 0; got -1"),
     ],
 )

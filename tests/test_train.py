@@ -596,7 +596,7 @@ def _fit_args(**overrides):
 
 BAD_FIT = [
     ({"epochs": 0}, ValueError, "epochs"),
-    ({"epochs": 2.5}, ValueError, "epochs"),
+    ({"epochs": 2.5}, TypeError, "epochs"),  # a count is never fractional
     ({"epochs": "3"}, TypeError, "epochs"),
     ({"epochs": True}, TypeError, "epochs"),
     ({"patience": 0}, ValueError, "patience"),
@@ -608,7 +608,7 @@ BAD_FIT = [
     ({"clip_grad_norm": float("inf")}, ValueError, "clip_grad_norm"),
     ({"clip_grad_norm": "1"}, TypeError, "clip_grad_norm"),
     ({"accumulate": 0}, ValueError, "accumulate"),
-    ({"accumulate": 1.5}, ValueError, "accumulate"),
+    ({"accumulate": 1.5}, TypeError, "accumulate"),
     ({"amp": "yes"}, ValueError, "amp"),
     ({"amp": torch.float32}, ValueError, "amp"),
     ({"progress": -1}, ValueError, "progress"),
@@ -727,7 +727,7 @@ def test_targets_that_would_broadcast_are_an_error_naming_both_shapes():
         (lambda m, o, ld: train.make_loader(np.zeros((0, 3)), np.zeros(0)), ValueError, "example"),
         (
             lambda m, o, ld: train.make_loader(np.zeros((4, 3)), np.zeros(4), 2.5),
-            ValueError,
+            TypeError,
             "batch_size",
         ),
     ],

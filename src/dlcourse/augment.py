@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse.checks import check_array, check_int, check_real, check_seed, describe
+
 __all__ = ["augment", "shift"]
 
 # The four one-pixel moves (rows, columns): down, up, right, left.
 ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
 
 
+def _pair(name: str, value, low: tuple, high: tuple, note: str = "") -> tuple[int, int]:
+    """Two integers, each in [low_i, high_i]: an image shape or a move."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair of integers; got {describe(value)}")
+    return tuple(
+        check_int(f"{name}[{i}]", v, min=lo, max=hi, note=note)
+        for i, (v, lo, hi) in enumerate(zip(value, low, high, strict=True))
+    )
+
+
 def _images(X: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    H, W = image_shape
-    if X.ndim != 2 or X.shape[1] != H * W:
-        raise ValueError(
-            f"X must have shape (m, {H * W}) for images of shape {image_shape}; got {X.shape}"
-        )
+    """X (m, H * W), finite, as m images (m, H, W)."""
+    H, W = _pair("image_shape", image_shape, (1, 1), (None, None))
+    X = check_array("X", X, ndim=2, shape=f"(m, {H * W})")
+    if X.shape[1] != H * W:
+        raise ValueError(f"X must have shape (m, {H * W}) for image_shape={(H, W)}; got {X.shape}")
     return X.reshape(-1, H, W)
 
 
@@ -38,11 +49,10 @@ def shift(X: np.ndarray, rows: int, cols: int, image_shape: tuple[int, int] = (8
         (m, H * W) shifted images.
     """
     images = _images(X, image_shape)
-    H, W = image_shape
-    if abs(rows) >= H or abs(cols) >= W:
-        raise ValueError(
-            f"a shift must be smaller than the image {image_shape}; got {(rows, cols)}"
-        )
+    _, H, W = images.shape
+    where = f"a move smaller than image_shape={(H, W)}"
+    rows = check_int("rows", rows, min=1 - H, max=H - 1, note=where)
+    cols = check_int("cols", cols, min=1 - W, max=W - 1, note=where)
     out = np.zeros_like(images)
     # Destination and source windows of the part of the image that stays inside the frame.
     out[:, max(rows, 0) : H + min(rows, 0), max(cols, 0) : W + min(cols, 0)] = images[
@@ -71,17 +81,22 @@ def augment(
     Returns:
         ``(X_aug, y_aug)``: ((1 + len(shifts)) * m, H * W) and ((1 + len(shifts)) * m,).
     """
+    images = _images(X, image_shape)
+    H, W = images.shape[1:]
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0; got {noise}")
-    rng = np.random.default_rng(seed)
+    if y.shape != (len(images),):
+        raise ValueError(f"y must have shape ({len(images)},), a label per row of X; got {y.shape}")
+    if not isinstance(shifts, (tuple, list)):
+        raise TypeError(f"shifts must be a list of (rows, cols) pairs; got {describe(shifts)}")
+    for i, move in enumerate(shifts):
+        _pair(f"shifts[{i}]", move, (1 - H, 1 - W), (H - 1, W - 1), f"image_shape={(H, W)}")
+    noise = check_real("noise", noise, min=0)  # NaN would silently add no noise at all
+    rng = np.random.default_rng(check_seed("seed", seed))
     copies = []
     for rows, cols in shifts:
         moved = shift(X, rows, cols, image_shape)
         if noise > 0:
             moved = np.clip(moved + noise * rng.standard_normal(moved.shape), 0.0, 1.0)
         copies.append(moved)
-    X_aug = np.concatenate([_images(X, image_shape).reshape(len(y), -1), *copies])
+    X_aug = np.concatenate([images.reshape(len(y), -1), *copies])
     return X_aug, np.tile(y, 1 + len(shifts))

@@ -10,66 +10,83 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+from dlcourse.checks import DivisionByZeroError, check_instance, check_real, check_scalar
+
+
+def _as_value(other, divisor: bool = False) -> Value:
+    """The other operand: a Value, or a real number made a constant (not 0 for a divisor)."""
+    other = other if isinstance(other, Value) else Value(check_real("other", other))
+    if divisor and other.data == 0:
+        raise DivisionByZeroError("division by zero: other is 0")
+    return other
+
+
+def _power(x: float, k: float) -> float:
+    """``x ** k``, with inf where Python's float power raises (overflow, 0 ** -k)."""
+    try:
+        return x**k
+    except (OverflowError, ZeroDivisionError):
+        return -math.inf if x < 0 and k % 2 == 1 else math.inf
 
 
 class Value:
     """One scalar in a computational graph, with its gradient.
 
     Args:
-        data: the number (a Python or NumPy scalar, or an array holding exactly one element).
+        data: a finite real number (or an array holding one); str, bool, complex: TypeError.
         label: an optional name, shown when the graph is drawn.
     """
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
-        if isinstance(data, Value):
-            raise TypeError("Value(data) takes a number, not another Value")
-        if np.ndim(data) != 0 and np.size(data) != 1:
-            raise ValueError(f"Value holds one number; got an array of shape {np.shape(data)}")
-        self.data = float(np.asarray(data).reshape(()))
+        self.data = float(data) if _children else check_scalar("data", data)  # check leaves
         self.grad = 0.0  # dL/d(self), filled in by backward()
         self._backward = lambda: None  # leaves have nothing to pass on
         self._prev = _children
         self._op = _op
-        self.label = label
+        self.label = check_instance("label", label, str)
 
     def __add__(self, other: Value | float) -> Value:
-        other = other if isinstance(other, Value) else Value(other)
+        other = _as_value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
         def _backward():  # d(a+b)/da = d(a+b)/db = 1
             self.grad += out.grad
             other.grad += out.grad
+
         out._backward = _backward
         return out
 
     def __mul__(self, other: Value | float) -> Value:
-        other = other if isinstance(other, Value) else Value(other)
+        other = _as_value(other)
         out = Value(self.data * other.data, (self, other), "*")
 
         def _backward():  # d(ab)/da = b, d(ab)/db = a
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
+
         out._backward = _backward
         return out
 
     def __pow__(self, k: float) -> Value:
-        if not isinstance(k, (int, float)):
-            raise TypeError(f"only a numeric exponent is supported; got {type(k).__name__}")
+        k = check_real("k", k)  # a number: Value ** Value is not supported
         if self.data < 0 and k != int(k):
-            raise ValueError(f"({self.data:g}) ** {k:g} is not a real number")
-        out = Value(self.data**k, (self,), f"**{k:g}")
+            raise ValueError(f"({self.data:g}) ** k with k={k:g} is not a real number")
+        if self.data == 0 and k < 0:
+            raise DivisionByZeroError(f"division by zero: 0 ** k with k={k:g}")
+        out = Value(_power(self.data, k), (self,), f"**{k:g}")
 
         def _backward():  # d(a^k)/da = k a^(k-1)
-            self.grad += k * self.data ** (k - 1) * out.grad
+            self.grad += k * _power(self.data, k - 1) * out.grad
+
         out._backward = _backward
         return out
 
     def exp(self) -> Value:
-        out = Value(math.exp(self.data), (self,), "exp")
+        out = Value(math.exp(self.data) if self.data < 709.8 else math.inf, (self,), "exp")
 
         def _backward():  # d(e^a)/da = e^a, which is out.data itself
             self.grad += out.data * out.grad
+
         out._backward = _backward
         return out
 
@@ -78,6 +95,7 @@ class Value:
 
         def _backward():  # slope 1 on the right of 0, else 0 (0 at the kink, as torch)
             self.grad += (self.data > 0) * out.grad
+
         out._backward = _backward
         return out
 
@@ -86,6 +104,7 @@ class Value:
 
         def _backward():  # d tanh(a)/da = 1 - tanh(a)^2
             self.grad += (1.0 - out.data**2) * out.grad
+
         out._backward = _backward
         return out
 
@@ -96,6 +115,7 @@ class Value:
 
         def _backward():  # d sigma(a)/da = sigma(a) (1 - sigma(a))
             self.grad += out.data * (1.0 - out.data) * out.grad
+
         out._backward = _backward
         return out
 
@@ -130,13 +150,26 @@ class Value:
             node._backward()
 
     # Everything else is built from the operations above.
-    def __neg__(self) -> Value: return self * -1
-    def __radd__(self, other: float) -> Value: return self + other
-    def __sub__(self, other: Value | float) -> Value: return self + (-other)
-    def __rsub__(self, other: float) -> Value: return other + (-self)
-    def __rmul__(self, other: float) -> Value: return self * other
-    def __truediv__(self, other: Value | float) -> Value: return self * other**-1
-    def __rtruediv__(self, other: float) -> Value: return other * self**-1
+    def __neg__(self) -> Value:
+        return self * -1
+
+    def __radd__(self, other: float) -> Value:
+        return self + other
+
+    def __sub__(self, other: Value | float) -> Value:
+        return self + (-_as_value(other))
+
+    def __rsub__(self, other: float) -> Value:
+        return _as_value(other) + (-self)
+
+    def __rmul__(self, other: float) -> Value:
+        return self * other
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return self * _as_value(other, True) ** -1
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _as_value(other) * self**-1
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"

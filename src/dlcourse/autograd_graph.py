@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch
 
 from dlcourse.autograd import Value
+from dlcourse.checks import check_bool, check_instance
 from dlcourse.plot import COLORS
 
 __all__ = ["draw_graph", "trace"]
@@ -23,8 +24,7 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
         ``(nodes, edges)``: nodes in topological order (inputs before the Values using them),
         edges as ``(child, parent)`` pairs, one per use (``x * x`` gives two edges).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"trace() needs a Value; got {type(root).__name__}")
+    check_instance("root", root, Value, "a dlcourse.autograd.Value (trace() needs a Value)")
     order = root.topological_order()
     edges = [(child, node) for node in order for child in node._prev]
     return order, edges
@@ -42,6 +42,9 @@ def draw_graph(root: Value, ax: plt.Axes | None = None, show_grad: bool = True) 
         The axes, with the axis frame turned off.
     """
     nodes, _ = trace(root)
+    if ax is not None:
+        check_instance("ax", ax, plt.Axes, "matplotlib Axes or None")
+    show_grad = check_bool("show_grad", show_grad)
     # Layer of a Value: 0 for inputs, else 2 + the deepest of its inputs (the odd layer in
     # between holds the operation that made it).
     layer: dict[int, int] = {}

@@ -23,6 +23,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from dlcourse import activations
+from dlcourse.checks import (
+    check_array,
+    check_callable,
+    check_in,
+    check_instance,
+    check_int,
+    check_labels,
+    check_real,
+    check_seed,
+    check_size,
+)
 
 __all__ = [
     "MLP",
@@ -35,8 +46,27 @@ __all__ = [
 ]
 
 
+def _check_layer(X, W) -> tuple[np.ndarray, np.ndarray]:
+    """X (N, n_in) and W (n_in, n_out) as finite float arrays that fit together."""
+    X = check_array("X", X, ndim=2, shape="(N, n_in)")
+    W = check_array("W", W, ndim=2, shape="(n_in, n_out)")
+    if W.shape[0] != X.shape[1]:
+        raise ValueError(f"W must have shape ({X.shape[1]}, n_out) for X {X.shape}; got {W.shape}")
+    return X, W
+
+
+def _shaped(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a finite float array of exactly ``shape``."""
+    value = check_array(name, value)
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} to fit X and W; got {value.shape}")
+    return value
+
+
 def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Z = X @ W + b. X (N, n_in), W (n_in, n_out), b (n_out,) -> Z (N, n_out)."""
+    X, W = _check_layer(X, W)
+    b = _shaped("b", b, (W.shape[1],))
     return X @ W + b  # b broadcasts over the N rows
 
 
@@ -48,6 +78,8 @@ def linear_backward(
     Returns:
         ``(dX, dW, db)`` with shapes (N, n_in), (n_in, n_out), (n_out,).
     """
+    X, W = _check_layer(X, W)
+    dZ = _shaped("dZ", dZ, (len(X), W.shape[1]))
     dW = X.T @ dZ  # (n_in, N) @ (N, n_out) -> (n_in, n_out): sums over the batch
     db = dZ.sum(axis=0)  # (n_out,): the bias touched every row, so its gradients add up
     dX = dZ @ W.T  # (N, n_out) @ (n_out, n_in) -> (N, n_in)
@@ -69,13 +101,15 @@ class MLP:
     """
 
     def __init__(self, layer_sizes: Sequence[int], activation: str = "relu", seed: int = 0):
-        sizes = list(layer_sizes)
-        if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
-            raise ValueError(f"layer_sizes must be >= 2 positive ints; got {layer_sizes!r}")
-        if activation not in ("relu", "sigmoid", "tanh"):
-            raise ValueError(f"activation must be 'relu', 'sigmoid' or 'tanh'; got {activation!r}")
-        self.layer_sizes = [int(s) for s in sizes]
-        self.activation = activation
+        check_instance("layer_sizes", layer_sizes, (list, tuple), "a list of layer widths")
+        if len(layer_sizes) < 2:
+            raise ValueError(f"layer_sizes must hold at least 2 widths; got {layer_sizes!r}")
+        sizes = [check_int(f"layer_sizes[{i}]", s, min=1) for i, s in enumerate(layer_sizes)]
+        self.layer_sizes = sizes
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), 1):
+            check_size(f"layer_sizes: W{i} of shape ({n_in}, {n_out})", n_in * n_out)
+        self.activation = check_in("activation", activation, ("relu", "sigmoid", "tanh"))
+        seed = check_seed("seed", seed)
         self._f, self._f_grad = activations.get(activation)
         rng = np.random.default_rng(seed)
         # He initialisation for ReLU (it zeroes half of its inputs), Xavier/Glorot otherwise:
@@ -95,8 +129,8 @@ class MLP:
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """X (N, n_inputs) -> outputs (N, n_outputs); remembers what backward() needs."""
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+        X = check_array("X", X, ndim=2, shape=f"(N, {self.layer_sizes[0]})")
+        if X.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"X must have shape (N, {self.layer_sizes[0]}); got {X.shape}")
         cache = []
         A = X
@@ -117,7 +151,7 @@ class MLP:
         """
         if self._cache is None:
             raise RuntimeError("backward() needs a forward pass first; call forward(X)")
-        dA = np.asarray(grad_output, dtype=float)
+        dA = check_array("grad_output", grad_output)
         if dA.shape != self._out_shape:
             raise ValueError(
                 f"grad_output must have the shape of the last forward output {self._out_shape}; "
@@ -142,22 +176,16 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
         ``(loss, dlogits)``: the mean over the batch of -log p[label], and dL/dlogits (N, C),
         which is (softmax(logits) - one_hot(labels)) / N.
     """
-    logits = np.asarray(logits, dtype=float)
-    labels = np.asarray(labels)
-    if logits.ndim != 2:
-        raise ValueError(f"logits must have shape (N, C); got {logits.shape}")
+    logits = check_array("logits", logits, ndim=2, shape="(N, C)")
+    labels = check_labels("labels", labels)
     N, C = logits.shape
     if labels.shape != (N,):
         raise ValueError(
             f"labels must have shape ({N},) to match logits {logits.shape}; got {labels.shape}"
         )
-    low, high = labels.min(initial=0), labels.max(initial=0)
-    if not np.issubdtype(labels.dtype, np.integer) or low < 0 or high >= C:
-        raise ValueError(
-            f"labels must be integers in [0, {C}); got dtype {labels.dtype} in [{low}, {high}]"
-        )
-    shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)
+    if labels.max() >= C:
+        raise ValueError(f"labels must be integers in [0, {C}); got a label {labels.max()}")
+    log_probs = activations.log_softmax(logits, axis=1)  # (N, C), without overflow
     loss = -log_probs[np.arange(N), labels].mean()
     dlogits = np.exp(log_probs)  # softmax, (N, C)
     dlogits[np.arange(N), labels] -= 1.0
@@ -173,7 +201,7 @@ def mse_loss(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
     Returns:
         ``(loss, dpred)``: mean((pred - target)^2) and 2 (pred - target) / pred.size.
     """
-    pred, target = np.asarray(pred, dtype=float), np.asarray(target, dtype=float)
+    pred, target = check_array("pred", pred), check_array("target", target)
     if pred.shape != target.shape:
         raise ValueError(
             f"pred and target must have the same shape; got {pred.shape} and {target.shape}"
@@ -197,13 +225,14 @@ def numerical_gradient(
     Returns:
         An array of the shape of ``x``.
     """
+    check_callable("f", f)
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(
+        raise TypeError(
             "x must be a float NumPy array (it is perturbed in place); got "
             f"{type(x).__name__} of dtype {getattr(x, 'dtype', None)}"
         )
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0; got {eps}")
+    check_array("x", x, nonempty=False)  # finite
+    eps = check_real("eps", eps, min=0, min_open=True)
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
@@ -212,6 +241,11 @@ def numerical_gradient(
         x[i] = old - eps
         f_minus = float(f(x))
         x[i] = old  # restore, so f sees the unperturbed x afterwards
+        if not (np.isfinite(f_plus) and np.isfinite(f_minus)):
+            raise ValueError(
+                f"f must be finite near x: at index {i} with eps={eps:g}, f(x + eps) = {f_plus} "
+                f"and f(x - eps) = {f_minus}"
+            )
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
@@ -221,7 +255,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
     Near 1e-10 means the two agree to float64 rounding; above 1e-5 usually means a bug.
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = check_array("a", a, nonempty=False), check_array("b", b, nonempty=False)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300))

@@ -17,6 +17,7 @@ from torch.utils.data import (
     TensorDataset,
 )
 
+from dlcourse.checks import check_array, check_bool, check_same_length
 from dlcourse.train_checks import (
     check_model_and_loader,
     check_target_shape,
@@ -25,7 +26,8 @@ from dlcourse.train_checks import (
     model_device,
 )
 
-__all__ = ["evaluate", "make_loader", "n_correct", "predict"]
+# n_correct is the loop's helper, not part of the API.
+__all__ = ["evaluate", "make_loader", "predict"]
 
 
 def make_loader(
@@ -37,12 +39,11 @@ def make_loader(
     float32 (regression). ``shuffle=True`` (for training) draws a new order every epoch from
     torch's global generator, which ``dlcourse.seed_everything`` seeds.
     """
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0 or len(X) == 0:
-        raise ValueError(f"X and y must hold at least one example; got shapes {X.shape}, {y.shape}")
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length; got {len(X)} and {len(y)}")
+    X = check_array("X", X, ndim=(1, 2, 3, 4, 5), shape="(m, ...)", dtype=None)
+    y = check_array("y", y, ndim=(1, 2, 3, 4, 5), shape="(m, ...)", dtype=None)
+    check_same_length("X and y", X, y)
     batch_size = int_at_least("batch_size", batch_size, 1)
+    shuffle = check_bool("shuffle", shuffle)
     y_dtype = torch.int64 if np.issubdtype(y.dtype, np.integer) else torch.float32
     data = TensorDataset(torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=y_dtype))
     # Index the tensors with a whole batch of indices at once (batch_size=None): the default
@@ -106,15 +107,23 @@ def predict(
 ) -> np.ndarray:
     """Outputs of ``model`` in eval mode for NumPy inputs X (m, ...), as a NumPy array."""
     check_type("model", model, nn.Module)
-    X = np.asarray(X)
-    if X.ndim == 0 or len(X) == 0:
-        raise ValueError(f"X must hold at least one example; got shape {X.shape}")
+    X = check_array("X", X, ndim=(1, 2, 3, 4, 5), shape="(m, ...)")
     device = model_device(model, device)
     was_training = model.training
     model.eval()
     X = torch.as_tensor(X, dtype=torch.float32)
     try:
-        outputs = [model(X[i : i + 1024].to(device)).cpu() for i in range(0, len(X), 1024)]
+        outputs = []
+        for i in range(0, len(X), 1024):
+            try:
+                outputs.append(model(X[i : i + 1024].to(device)).cpu())
+            except RuntimeError as error:
+                if i > 0:
+                    raise
+                # the first batch: most often X does not have the shape the model takes
+                raise ValueError(
+                    f"X of shape {tuple(X.shape)} does not fit the model: {error}"
+                ) from None
     finally:
         model.train(was_training)
     return torch.cat(outputs).numpy()

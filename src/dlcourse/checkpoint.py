@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlcourse.train_checks import check_type
+from dlcourse.checks import check_bool, check_instance
+from dlcourse.train_checks import as_device, check_type
 
 __all__ = ["is_main_process", "load_checkpoint", "rng_state", "save_checkpoint", "set_rng_state"]
 
@@ -62,6 +63,12 @@ def rng_state() -> dict:
 
 def set_rng_state(state: Mapping) -> None:
     """Put back what ``rng_state`` returned (missing parts are left alone)."""
+    check_instance("state", state, Mapping, "a mapping returned by rng_state()")
+    if not isinstance(state.get("torch"), torch.Tensor):
+        raise ValueError(
+            f"state must hold the 'torch' generator state that rng_state() returns; "
+            f"got keys {sorted(map(str, state))}"
+        )
     torch.set_rng_state(state["torch"].cpu())  # generators take CPU bytes, wherever it was loaded
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
@@ -112,6 +119,8 @@ def save_checkpoint(
     path = _check_path(path)
     check_type("model", model, nn.Module)
     check_type("optimizer", optimizer, torch.optim.Optimizer)
+    if extra is not None:
+        check_instance("extra", extra, Mapping, "a mapping (dict) of extra things to save")
     schedulers = _scheduler_list(scheduler)
     if dataclasses.is_dataclass(history):
         history = dataclasses.asdict(history)
@@ -210,6 +219,11 @@ def load_checkpoint(
         state dicts.
     """
     path = _check_path(path)
+    if not path.is_file():
+        raise ValueError(f"path must be an existing checkpoint file; got {str(path)!r}")
+    if map_location is not None:
+        map_location = as_device(map_location, "map_location")
+    restore_rng = check_bool("restore_rng", restore_rng)
     check_type("model", model, nn.Module)
     check_type("optimizer", optimizer, (torch.optim.Optimizer, type(None)))
     schedulers = _scheduler_list(scheduler) if scheduler is not None else []

@@ -2,8 +2,7 @@
 
 Each function is the textbook algorithm written out, short enough to read in one sitting, and
 checked against scikit-learn in ``tests/test_classic.py``. The tabular Q-learning agent and its
-gridworld live in :mod:`dlcourse.rl` and are re-exported here, so ``dlcourse.classic`` holds all
-of the chapter "Machine learning we already know".
+gridworld, the chapter's last part, live in :mod:`dlcourse.rl`.
 """
 
 from __future__ import annotations
@@ -11,38 +10,35 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from dlcourse.rl import (
-    GridWorld,
-    draw_gridworld,
-    greedy_policy,
-    q_learning,
-    rollout,
-    value_iteration,
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_instance,
+    check_int,
+    check_labels,
+    check_seed,
+    check_size,
 )
 
 __all__ = [
-    "GridWorld",
-    "draw_gridworld",
-    "greedy_policy",
     "inertia",
     "kmeans",
     "kmeans_plus_plus",
     "knn_predict",
     "lloyd",
     "pca",
-    "q_learning",
-    "rollout",
     "squared_distances",
-    "value_iteration",
 ]
 
 
-def _as_2d(X: np.ndarray, name: str) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (examples, features); got shape {X.shape}")
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
+def _as_2d(X: np.ndarray, name: str, like: tuple[str, np.ndarray] | None = None) -> np.ndarray:
+    """A finite float (rows, features) array; with ``like=(name, array)``, as many features."""
+    X = check_array(name, X, ndim=2, shape="(examples, features)")
+    if like is not None and X.shape[1] != like[1].shape[1]:
+        raise ValueError(
+            f"{name} must have the {like[1].shape[1]} features (columns) of {like[0]} "
+            f"{like[1].shape}; got shape {X.shape}"
+        )
     return X
 
 
@@ -55,6 +51,9 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     Returns:
         (p, q) array, clipped at 0 (rounding can make a zero distance slightly negative).
     """
+    A = _as_2d(A, "A")
+    B = _as_2d(B, "B", like=("A", A))
+    check_size(f"the ({len(A)}, {len(B)}) distances", len(A) * len(B))
     d2 = (A * A).sum(1)[:, None] - 2.0 * A @ B.T + (B * B).sum(1)[None, :]
     return np.maximum(d2, 0.0)
 
@@ -84,17 +83,20 @@ def knn_predict(
       * two classes with the same number of votes: the smaller label wins.
     """
     X_train, X_query = _as_2d(X_train, "X_train"), _as_2d(X_query, "X_query")
-    y_train = np.asarray(y_train)
     m, n = X_train.shape
     if X_query.shape[1] != n:
         raise ValueError(
             f"X_query must have the {n} features of X_train; got {X_query.shape[1]} "
             f"(X_train {X_train.shape}, X_query {X_query.shape})"
         )
+    y_train = np.asarray(y_train)
+    if y_train.dtype.kind not in "biuU":  # numbers (finite) or strings: anything np.unique sorts
+        y_train = check_array("y_train", y_train, dtype=None)
     if y_train.shape != (m,):
-        raise ValueError(f"y_train must have shape ({m},); got {y_train.shape}")
-    if not 1 <= k <= m:
-        raise ValueError(f"k must be between 1 and the {m} training points; got k={k}")
+        raise ValueError(
+            f"y_train must have shape ({m},), a label per row of X_train; got {y_train.shape}"
+        )
+    k = check_int("k", k, min=1, max=m, note=f"X_train has {m} rows")
 
     d2 = squared_distances(X_query, X_train)  # (q, m)
     nearest = np.argsort(d2, axis=1, kind="stable")[:, :k]  # (q, k) indices into X_train
@@ -117,7 +119,10 @@ def kmeans_plus_plus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndar
     As scikit-learn does ("greedy" k-means++), we draw a few candidates each time and keep
     the one that lowers the total squared distance most. Returns (k, n) centres.
     """
+    X = _as_2d(X, "X")
     m = len(X)
+    k = check_int("k", k, min=1, max=m, note=f"X has {m} points")
+    check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
     candidates_per_step = 2 + int(np.log(k))
     centers = [X[rng.integers(m)]]
     closest = squared_distances(X, centers[0][None])[:, 0]  # (m,) to the nearest centre
@@ -147,7 +152,9 @@ def lloyd(
         ``(centers (k, n), labels (m,), history)``: ``history`` lists the centres before the
         first round and after each round, for plotting how they move.
     """
-    centers = np.array(centers, dtype=np.float64)
+    X = _as_2d(X, "X")
+    centers = _as_2d(centers, "centers", like=("X", X)).copy()
+    max_iter = check_int("max_iter", max_iter, min=0, max=MAX_COUNT)
     labels = squared_distances(X, centers).argmin(1)
     history = [centers.copy()]
     for _ in range(max_iter):
@@ -164,8 +171,19 @@ def lloyd(
 
 
 def inertia(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
-    """The k-means objective: sum of squared distances of each point to its own centre."""
-    return float(((np.asarray(X) - np.asarray(centers)[labels]) ** 2).sum())
+    """The k-means objective: sum of squared distances of each point to its own centre.
+
+    X (m, n), centers (k, n), labels (m,) integers in [0, k).
+    """
+    X = _as_2d(X, "X")
+    centers = _as_2d(centers, "centers", like=("X", X))
+    labels = check_labels("labels", labels)
+    if labels.shape != (len(X),) or labels.max() >= len(centers):
+        raise ValueError(
+            f"labels must be ({len(X)},) integers in [0, {len(centers)}), one per row of X, "
+            f"each a row of centers; got shape {labels.shape} with largest {labels.max()}"
+        )
+    return float(((X - centers[labels]) ** 2).sum())
 
 
 def kmeans(
@@ -180,11 +198,10 @@ def kmeans(
         ``(centers (k, n), labels (m,))`` with labels in 0..k-1.
     """
     X = _as_2d(X, "X")
-    if not 1 <= k <= len(X):
-        raise ValueError(f"k must be between 1 and the number of points ({len(X)}); got k={k}")
-    if n_init < 1:
-        raise ValueError(f"n_init must be at least 1; got {n_init}")
-    rng = np.random.default_rng(seed)
+    k = check_int("k", k, min=1, max=len(X), note=f"X has {len(X)} points")
+    n_init = check_int("n_init", n_init, min=1, max=MAX_COUNT)
+    max_iter = check_int("max_iter", max_iter, min=1, max=MAX_COUNT)
+    rng = np.random.default_rng(check_seed("seed", seed))
     best = None
     # The matrix products here are small (m x n times n x k): BLAS threads would cost more in
     # start-up and contention than they save, so run them on one thread (scikit-learn does too).
@@ -219,11 +236,8 @@ def pca(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
     """
     X = _as_2d(X, "X")
     m, n = X.shape
-    if not 1 <= n_components <= min(m, n):
-        raise ValueError(
-            f"n_components must be between 1 and min(examples, features) = min({m}, {n}) "
-            f"= {min(m, n)}; got {n_components}"
-        )
+    limit = f"min(examples, features) of X = min({m}, {n})"
+    n_components = check_int("n_components", n_components, min=1, max=min(m, n), note=limit)
     Xc = X - X.mean(0)
     _, S, Vt = np.linalg.svd(Xc, full_matrices=False)
     variance = S**2  # proportional to the variance along each direction

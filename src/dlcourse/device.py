@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import torch
 
+from dlcourse.checks import check_device
+
+__all__ = ["available", "best", "describe"]
+
 
 def available() -> list[torch.device]:
     """Every kind of device torch can use here, best first: CUDA, then Apple's MPS, then the CPU.
@@ -29,9 +33,12 @@ def best() -> torch.device:
     return available()[0]
 
 
-def describe(device: torch.device | None = None) -> str:
+def describe(device: torch.device | str | None = None) -> str:
     """A one-line description of `device` (default: `best()`) for the top of a chapter."""
-    device = best() if device is None else device
+    device = best() if device is None else check_device("device", device)
+    if device.type not in {d.type for d in available()}:
+        names = ", ".join(d.type for d in available())
+        raise ValueError(f"device must be available here ({names}); got {device}")
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse.checks import MAX_ELEMENTS, check_array, check_int, check_real
+
 __all__ = [
     "add_bias_column",
     "normal_equation",
@@ -20,39 +22,34 @@ __all__ = [
 ]
 
 
-def _as_matrix(X: np.ndarray, name: str = "X") -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (m, n); got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
-        raise ValueError(f"{name} must be finite; got {bad} NaN or inf entries")
+def _as_matrix(X: np.ndarray) -> np.ndarray:
+    """X as a finite float (m, n) array with at least one row (a complex X is a TypeError)."""
+    X = check_array("X", X, ndim=2, shape="(m, n)", nonempty=False)
+    if X.shape[0] == 0:
+        raise ValueError(f"X must have at least one row; got shape {X.shape}")
     return X
 
 
-def _check_xy(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _check_xy(X: np.ndarray, Y: np.ndarray, name: str = "Y") -> tuple[np.ndarray, np.ndarray]:
     """Validate a design matrix and its targets; return them as float arrays."""
     X = _as_matrix(X)
-    Y = np.asarray(Y, dtype=float)
     m = X.shape[0]
-    if Y.ndim not in (1, 2):
-        raise ValueError(f"Y must have shape (m,) or (m, t) with m = {m}; got shape {Y.shape}")
+    Y = check_array(name, Y, ndim=(1, 2), shape=f"({m},) or ({m}, t)")
     if Y.shape[0] != m:
         raise ValueError(
-            f"X and Y must have the same number of rows: X is {X.shape}, so Y must be "
-            f"({m},) or ({m}, t); got Y of shape {Y.shape}"
+            f"X and {name} must have the same number of rows: X is {X.shape}, so {name} must "
+            f"be ({m},) or ({m}, t); got {name} of shape {Y.shape}"
         )
-    if not np.all(np.isfinite(Y)):
-        bad = int(np.size(Y) - np.count_nonzero(np.isfinite(Y)))
-        raise ValueError(f"Y must be finite; got {bad} NaN or inf entries")
-    if m == 0:
-        raise ValueError("X and Y must have at least one row; got 0")
     return X, Y
 
 
 def add_bias_column(X: np.ndarray) -> np.ndarray:
     """Append a column of ones: (m, n) -> (m, n + 1), the bias absorption trick."""
     X = _as_matrix(X)
+    return _with_ones(X)
+
+
+def _with_ones(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((X.shape[0], 1))])
 
 
@@ -81,13 +78,13 @@ def normal_equation(
 
     Raises:
         ValueError: on mismatched shapes, non-finite input or a negative ``l2``.
+        TypeError: on complex or non-numeric input (an imaginary part is never dropped).
         numpy.linalg.LinAlgError: when ``l2 == 0`` and ``X_ext^T X_ext`` is singular (or so
             ill-conditioned that its inverse is meaningless in float64).
     """
     X, Y = _check_xy(X, Y)
-    if not np.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number >= 0; got {l2}")
-    X_ext = add_bias_column(X)  # (m, n + 1)
+    l2 = check_real("l2", l2, min=0)
+    X_ext = _with_ones(X)  # (m, n + 1), the bias absorbed
     A = X_ext.T @ X_ext  # (n + 1, n + 1)
     if l2 > 0:
         A = A + l2 * np.diag(np.r_[np.ones(X.shape[1]), 0.0])
@@ -115,18 +112,21 @@ def least_squares(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray 
     returns the one with the smallest ``||W_ext||``. Shapes as in ``normal_equation``.
     """
     X, Y = _check_xy(X, Y)
-    W_ext, *_ = np.linalg.lstsq(add_bias_column(X), Y, rcond=None)
+    W_ext, *_ = np.linalg.lstsq(_with_ones(X), Y, rcond=None)
     return _split(W_ext)
 
 
 def predict(X: np.ndarray, W: np.ndarray, b: np.ndarray | float) -> np.ndarray:
     """``X @ W + b``: (m, n) with W (n,) gives (m,); with W (n, t) gives (m, t)."""
     X = _as_matrix(X)
-    W = np.asarray(W, dtype=float)
+    W = check_array("W", W, ndim=(1, 2), shape="(n,) or (n, t)")
     if W.shape[0] != X.shape[1]:
         raise ValueError(
             f"W must have {X.shape[1]} rows to match X of shape {X.shape}; got W of shape {W.shape}"
         )
+    b = check_array("b", b)
+    if b.shape not in ((), W.shape[1:]):
+        raise ValueError(f"b must be a number or of shape {W.shape[1:]} to match W; got {b.shape}")
     return X @ W + b
 
 
@@ -134,6 +134,8 @@ def mse(X: np.ndarray, Y: np.ndarray, W: np.ndarray, b: np.ndarray | float) -> f
     """Mean over examples of the squared error, summed over targets: ``||Y - XW - b||^2 / m``."""
     X, Y = _check_xy(X, Y)
     residual = Y - predict(X, W, b)
+    if residual.shape != Y.shape:
+        raise ValueError(f"W must give predictions of shape {Y.shape}, as Y; got W {np.shape(W)}")
     return float(np.sum(residual**2) / X.shape[0])
 
 
@@ -161,17 +163,15 @@ def gradient_descent(
         from. If the loss overflows (a learning rate that is too large), the remaining
         entries are ``inf`` and ``W``, ``b`` are the last finite parameters.
     """
-    X, y = _check_xy(X, y)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0; got {lr}")
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1; got {epochs}")
+    X, y = _check_xy(X, y, name="y")
+    lr = check_real("lr", lr, min=0, min_open=True)
+    epochs = check_int("epochs", epochs, min=1, max=MAX_ELEMENTS)  # one loss per epoch is kept
     m, n = X.shape
     W = np.zeros((n,) + y.shape[1:])
     b = np.zeros(y.shape[1:])
-    losses = np.full(int(epochs), np.inf)
+    losses = np.full(epochs, np.inf)
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(int(epochs)):
+        for epoch in range(epochs):
             residual = X @ W + b - y
             loss = float(np.sum(residual**2) / m)
             if not np.isfinite(loss):

@@ -8,7 +8,21 @@ real numbers where larger means "more positive" (a probability, a logit).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from dlcourse.checks import (
+    check_array,
+    check_bool,
+    check_in,
+    check_int,
+    check_labels,
+    check_same_length,
+    check_seed,
+    check_size,
+    describe,
+)
 
 __all__ = [
     "accuracy",
@@ -22,26 +36,10 @@ __all__ = [
 ]
 
 
-def _labels(y: np.ndarray, name: str) -> np.ndarray:
-    """A 1-D array of non-negative integer labels, or a ValueError that says what was wrong."""
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of labels; got shape {y.shape}")
-    if y.dtype == bool:
-        y = y.astype(np.int64)
-    if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} must hold finite numbers; got dtype {y.dtype}")
-    if np.any(y != np.round(y)) or np.any(y < 0):
-        raise ValueError(f"{name} must hold integer labels >= 0; got values like {y[:5]}")
-    return y.astype(np.int64)
-
-
 def _pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
-    if y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_true and y_pred must have the same shape; got {y_true.shape} and {y_pred.shape}"
-        )
+    """Two (m,) arrays of integer labels >= 0 of the same length."""
+    y_true, y_pred = check_labels("y_true", y_true), check_labels("y_pred", y_pred)
+    check_same_length("y_true and y_pred", y_true, y_pred)
     return y_true, y_pred
 
 
@@ -58,16 +56,27 @@ def confusion_matrix(
 
     Args:
         y_true, y_pred: (m,) integer labels in ``0 .. num_classes - 1``.
-        num_classes: K; default ``max(label) + 1`` over both arrays.
+        num_classes: K, an integer >= 1; default ``max(label) + 1`` over both arrays. Pass it
+            when some classes may be absent from the labels.
 
     Returns:
         (K, K) int64 matrix; ``C.sum() == m`` and the diagonal holds the correct predictions.
+
+    Raises:
+        ValueError: a label ``>= num_classes``, or a K whose K * K cells exceed
+            ``dlcourse.checks.MAX_ELEMENTS`` (about 10,000 classes): a label such as 10**6
+            is then almost surely an id or a score, not a class index, and the matrix would
+            not fit in memory.
     """
     y_true, y_pred = _pair(y_true, y_pred)
     largest = int(max(y_true.max(), y_pred.max()))
-    K = largest + 1 if num_classes is None else int(num_classes)
-    if K <= largest:
-        raise ValueError(f"num_classes={num_classes} is too small for label {largest}")
+    if num_classes is None:
+        K = largest + 1
+    else:
+        K = check_int("num_classes", num_classes, min=1)
+        if K <= largest:
+            raise ValueError(f"num_classes must be > every label; got {K} for label {largest}")
+    check_size(f"a confusion matrix of num_classes={K} (K * K cells)", K * K)
     # One bincount over the pair index i * K + j counts every cell at once.
     return np.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
 
@@ -107,7 +116,12 @@ def precision_recall_f1(
         ``(precision, recall, f1)``: floats, or (K,) arrays for ``average=None``.
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    if not (zero_division in (0.0, 1.0) or np.isnan(zero_division)):
+    average = check_in("average", average, ("binary", "macro", "micro", None))
+    pos_label = check_int("pos_label", pos_label, min=0)
+    is_number = isinstance(zero_division, (int, float, np.floating, np.integer))
+    if isinstance(zero_division, bool) or not is_number:
+        raise TypeError(f"zero_division must be 0.0, 1.0 or nan; got {describe(zero_division)}")
+    if not (zero_division in (0.0, 1.0) or math.isnan(zero_division)):
         raise ValueError(f"zero_division must be 0.0, 1.0 or nan; got {zero_division}")
     present = np.union1d(y_true, y_pred)
     if average == "binary":
@@ -119,10 +133,8 @@ def precision_recall_f1(
         if len(present) == 2 and pos_label not in present:
             raise ValueError(f"pos_label={pos_label} is not one of the labels {present}")
         classes = np.array([pos_label])
-    elif average in ("macro", "micro", None):
+    else:  # "macro", "micro" or None
         classes = present
-    else:
-        raise ValueError(f"average must be 'binary', 'macro', 'micro' or None; got {average!r}")
 
     # Per-class counts, each an array of shape (len(classes),).
     tp = np.array([np.sum((y_pred == c) & (y_true == c)) for c in classes], dtype=float)
@@ -139,12 +151,10 @@ def precision_recall_f1(
 
 
 def _binary_scores(y_true: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    y_true = _labels(y_true, "y_true")
-    scores = np.asarray(scores, dtype=float)
+    y_true = check_labels("y_true", y_true)
+    scores = check_array("scores", scores, ndim=1, shape="(m,)")
     if scores.shape != y_true.shape:
         raise ValueError(f"scores must have the shape of y_true {y_true.shape}; got {scores.shape}")
-    if not np.all(np.isfinite(scores)):
-        raise ValueError("scores must be finite; got NaN or inf")
     if np.any(y_true > 1):
         raise ValueError(f"y_true must be binary (0 or 1); got labels {np.unique(y_true)}")
     return y_true, scores
@@ -182,6 +192,7 @@ def roc_curve(
         ``inf`` (nothing predicted positive) and ends at (1, 1).
     """
     y_true, scores = _binary_scores(y_true, scores)
+    drop_intermediate = check_bool("drop_intermediate", drop_intermediate)
     if len(np.unique(y_true)) < 2:
         raise ValueError(
             f"roc_curve needs both classes in y_true; got only class {y_true[0]}: with no "
@@ -244,10 +255,11 @@ def kfold_indices(
     Returns:
         k pairs ``(train_idx, val_idx)``: sorted int arrays that partition ``range(n)``.
     """
-    if int(k) != k or k < 2:
-        raise ValueError(f"k must be an integer >= 2; got {k}")
-    if int(n) != n or n < k:
-        raise ValueError(f"n must be an integer >= k = {k}; got n = {n}")
+    k, n = check_int("k", k, min=2), check_int("n", n, min=0)
+    if n < k:
+        raise ValueError(f"k must be at most n, so every fold gets an example; got k={k}, n={n}")
+    check_size(f"k = {k} folds of n = {n} indices", n * k)
+    shuffle, seed = check_bool("shuffle", shuffle), check_seed("seed", seed)
     order = np.random.RandomState(seed).permutation(n) if shuffle else np.arange(n)
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1

@@ -17,38 +17,52 @@ Two conventions differ between the lecture and torch, and torch's is the default
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import torch
 from torch.optim import Optimizer
 
+from dlcourse.checks import check_bool, check_callable, check_real, describe
+
 __all__ = ["SGD", "AdaGrad", "Adam", "RMSProp"]
 
 
 def _at_least_zero(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise ValueError unless it is finite and >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number >= 0; got {value!r}")  # noqa: TRY004
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return float(value)
+    """``value`` as a float: a finite real number >= 0 (TypeError for a non-number)."""
+    return check_real(name, value, min=0)
 
 
 def _in_unit_interval(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise ValueError unless 0 <= value < 1."""
-    value = _at_least_zero(name, value)
-    if not value < 1:
-        raise ValueError(f"{name} must be in [0, 1); got {value!r}")
-    return value
+    """``value`` as a float in [0, 1): a decay rate."""
+    return check_real(name, value, min=0, max=1, max_open=True)
 
 
 def _betas(name: str, value: tuple[float, float]) -> tuple[float, float]:
-    """Return ``(beta1, beta2)`` as floats, or raise ValueError unless each is in [0, 1)."""
+    """``(beta1, beta2)`` as floats, each in [0, 1)."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair (beta1, beta2); got {value!r}")
-    return (_in_unit_interval("beta1", value[0]), _in_unit_interval("beta2", value[1]))
+        raise ValueError(f"{name} must be a pair (beta1, beta2); got {describe(value)}")
+    return (
+        _in_unit_interval(f"{name}[0] (beta1)", value[0]),
+        _in_unit_interval(f"{name}[1] (beta2)", value[1]),
+    )
+
+
+def _params(params: Iterable[Any], name: str = "params") -> list[Any]:
+    """The parameters as a non-empty list of tensors or of parameter-group dicts."""
+    if isinstance(params, (torch.Tensor, str)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"{name} must be an iterable of tensors or of dicts (parameter groups), such as "
+            f"model.parameters(); got {describe(params)}"
+        )
+    params = list(params)
+    if not params:
+        raise ValueError(f"{name} must hold at least one tensor; got an empty list")
+    for p in params:
+        named = isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)  # named_parameters()
+        if not (named or isinstance(p, (torch.Tensor, dict))):
+            raise TypeError(f"{name} must hold tensors or dicts; got an entry {describe(p)}")
+    return params
 
 
 class _FromScratch(Optimizer):
@@ -58,10 +72,22 @@ class _FromScratch(Optimizer):
     # later with its own (bad) lr fails as loudly as a bad default.
     _checks: ClassVar[dict[str, Callable[[str, Any], Any]]] = {}
 
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        super().__init__(_params(params), defaults)
+
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         # Check before adding, so that a rejected group leaves the optimizer as it was.
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(
+                f"param_group must be a dict with a 'params' entry; got {describe(param_group)}"
+            )
+        if not isinstance(param_group["params"], torch.Tensor):  # one tensor is fine too
+            param_group["params"] = _params(param_group["params"], "param_group['params']")
         for name, check in self._checks.items():
-            param_group[name] = check(name, param_group.get(name, self.defaults[name]))
+            if name in param_group:  # the group's own value: say so in an error
+                param_group[name] = check(f"param_group[{name!r}]", param_group[name])
+            else:
+                param_group[name] = check(name, self.defaults[name])
         super().add_param_group(param_group)
 
     def _update(self, p: torch.Tensor, g: torch.Tensor, state: dict, group: dict) -> None:
@@ -77,6 +103,7 @@ class _FromScratch(Optimizer):
         """
         loss = None
         if closure is not None:
+            check_callable("closure", closure)
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
@@ -152,7 +179,8 @@ class AdaGrad(_FromScratch):
         eps: float = 1e-10,
         eps_inside_sqrt: bool = False,
     ) -> None:
-        defaults = {"lr": lr, "eps": eps, "eps_inside_sqrt": bool(eps_inside_sqrt)}
+        eps_inside_sqrt = check_bool("eps_inside_sqrt", eps_inside_sqrt)
+        defaults = {"lr": lr, "eps": eps, "eps_inside_sqrt": eps_inside_sqrt}
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -196,7 +224,8 @@ class RMSProp(_FromScratch):
         eps: float = 1e-8,
         eps_inside_sqrt: bool = False,
     ) -> None:
-        defaults = {"lr": lr, "rho": rho, "eps": eps, "eps_inside_sqrt": bool(eps_inside_sqrt)}
+        eps_inside_sqrt = check_bool("eps_inside_sqrt", eps_inside_sqrt)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "eps_inside_sqrt": eps_inside_sqrt}
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -249,7 +278,7 @@ class Adam(_FromScratch):
             "betas": betas,
             "eps": eps,
             "weight_decay": weight_decay,
-            "bias_correction": bool(bias_correction),
+            "bias_correction": check_bool("bias_correction", bias_correction),
         }
         super().__init__(params, defaults)
 

@@ -17,6 +17,17 @@ import textwrap
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from dlcourse.checks import (
+    check_bool,
+    check_callable,
+    check_instance,
+    check_int,
+    check_real,
+    describe,
+)
 
 __all__ = ["use_style", "show", "show_source", "shorten_docstrings", "COLORS", "warped_grid"]
 
@@ -62,9 +73,12 @@ def show(fig: plt.Figure | None = None, alt: str = "", caption: str | None = Non
             string raises ``ValueError``, so no figure in the book goes without one.
         caption: optional text printed under the figure.
     """
+    check_instance("alt", alt, str, "a string (the alt text)")
     if not alt.strip():
-        raise ValueError("show() needs alt text describing the figure; got an empty string")
-    fig = plt.gcf() if fig is None else fig
+        raise ValueError(f"alt must describe the figure (alt text); got {alt!r}")
+    if caption is not None:
+        check_instance("caption", caption, str)
+    fig = plt.gcf() if fig is None else check_instance("fig", fig, Figure, "a matplotlib Figure")
     if not _in_notebook():
         plt.show()
         plt.close(fig)
@@ -110,12 +124,14 @@ def warped_grid(
         basis: draw the images of e1 and e2.
         **line_kwargs: passed on to ``ax.plot`` for the grid lines.
     """
-    if not lim > 0:
-        raise ValueError(f"lim must be > 0; got {lim}")
-    if int(n_lines) != n_lines or n_lines < 2:
-        raise ValueError(f"n_lines must be an integer >= 2; got {n_lines}")
-    transform = (lambda P: P) if transform is None else transform
+    check_instance("ax", ax, Axes, "matplotlib Axes")
+    lim = check_real("lim", lim, min=0, min_open=True)
+    n_lines = check_int("n_lines", n_lines, min=2, max=1000)
+    basis = check_bool("basis", basis)
+    transform = (lambda P: P) if transform is None else check_callable("transform", transform)
     color = COLORS[0] if color is None else color
+    if not mpl.colors.is_color_like(color):
+        raise ValueError(f"color must be a matplotlib colour such as 'C0'; got {describe(color)}")
     t = np.linspace(-lim, lim, 101)  # many points per line, so curved images look smooth
     for c in np.linspace(-lim, lim, int(n_lines)):
         for points in (
@@ -154,7 +170,13 @@ def show_source(obj, full_docstrings: bool = False) -> None:
     a package function without keeping a copy of it. Docstrings are cut to their summary (the
     page's prose explains the rest); ``full_docstrings=True`` shows them whole.
     """
-    source = inspect.getsource(obj)
+    kinds = (inspect.ismodule, inspect.isclass, inspect.isfunction, inspect.ismethod)
+    if not any(kind(obj) for kind in kinds):
+        raise TypeError(f"obj must be a function, class, method or module; got {describe(obj)}")
+    try:
+        source = inspect.getsource(obj)
+    except OSError as error:  # defined in an interactive session: no file to read
+        raise ValueError(f"obj has no source file to show; got {describe(obj)}") from error
     if not full_docstrings:
         source = shorten_docstrings(source)
     if not _in_notebook():
@@ -182,7 +204,11 @@ def shorten_docstrings(source: str) -> str:
     ``source`` may be indented, as ``inspect.getsource`` returns a method. A docstring that is
     only its summary is left as it is; the code around the docstrings is returned unchanged.
     """
-    tree = ast.parse(textwrap.dedent(source))
+    check_instance("source", source, str, "Python source code (a str)")
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError as error:
+        raise ValueError(f"source must be valid Python; {error}") from None
     lines = source.splitlines(keepends=True)
     spans = []
     for node in ast.walk(tree):

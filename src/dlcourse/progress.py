@@ -25,6 +25,8 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping
 
+from dlcourse.checks import check_bool, check_instance, describe
+
 __all__ = ["ENV_VAR", "bar", "bar_wanted"]
 
 ENV_VAR = "DLCOURSE_PROGRESS"
@@ -48,14 +50,16 @@ def bar_wanted(environ: Mapping[str, str] | None = None, stream=None) -> bool:
         environ: the environment to read; default ``os.environ``.
         stream: where the bar would go; default ``sys.stderr``.
     """
-    environ = os.environ if environ is None else environ
+    environ = os.environ if environ is None else check_instance("environ", environ, Mapping)
+    if stream is not None and not callable(getattr(stream, "isatty", None)):
+        raise TypeError(f"stream must be a file-like object with isatty(); got {describe(stream)}")
     value = environ.get(ENV_VAR, "").strip().lower()
     if value in _OFF:
         return False
     if value in _ON:
         return True
     if value:
-        raise ValueError(f"{ENV_VAR} must be one of {sorted(_OFF | _ON)}; got {value!r}")
+        raise ValueError(f"environ[{ENV_VAR!r}] must be one of {sorted(_OFF | _ON)}; got {value!r}")
     if "PYTEST_CURRENT_TEST" in environ:
         return False
     reader = _notebook_reader()
@@ -68,6 +72,9 @@ def bar_wanted(environ: Mapping[str, str] | None = None, stream=None) -> bool:
 
 def bar(iterable: Iterable, enabled: bool, **kwargs) -> Iterable:
     """``iterable`` wrapped in a tqdm bar when ``enabled``, else ``iterable`` itself."""
+    check_bool("enabled", enabled)
+    if not hasattr(iterable, "__iter__"):
+        raise TypeError(f"iterable must be iterable; got {describe(iterable)}")
     if not enabled:
         return iterable
     with warnings.catch_warnings():  # in a notebook it warns that it is experimental

@@ -13,6 +13,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_instance,
+    check_int,
+    check_probability,
+    check_real,
+    check_seed,
+    describe,
+)
+
 __all__ = [
     "ACTIONS",
     "ARROWS",
@@ -58,6 +69,21 @@ class GridWorld:
     step_reward: float = 0.0
 
     def __post_init__(self) -> None:
+        layout = self.layout
+        if not isinstance(layout, (tuple, list)) or not all(isinstance(r, str) for r in layout):
+            raise TypeError(f"layout must be a tuple of strings (rows); got {describe(layout)}")
+        if not layout or not layout[0]:
+            raise ValueError(f"layout must have at least one row and one column; got {layout!r}")
+        object.__setattr__(self, "layout", tuple(layout))  # frozen: a tuple stays unchanged
+        rewards = check_instance("terminal_rewards", self.terminal_rewards, Mapping, "a dict")
+        for letter, reward in rewards.items():
+            if not (isinstance(letter, str) and len(letter) == 1) or letter in "#S.":
+                raise ValueError(
+                    f"terminal_rewards keys must be single letters other than '#', 'S', '.'; "
+                    f"got {letter!r}"
+                )
+            check_real(f"terminal_rewards[{letter!r}]", reward)
+        check_real("step_reward", self.step_reward)
         if len({len(row) for row in self.layout}) != 1:
             raise ValueError(f"layout rows must all have the same length; got {self.layout}")
         flat = "".join(self.layout)
@@ -82,7 +108,13 @@ class GridWorld:
 
     n_actions = len(ACTIONS)
 
+    def _state(self, state: int, name: str = "state") -> int:
+        note = f"the grid has {self.n_states} cells"
+        return check_int(name, state, min=0, max=self.n_states - 1, note=note)
+
     def char(self, state: int) -> str:
+        """The layout letter of the cell ``state``."""
+        state = self._state(state)
         return self.layout[state // self.cols][state % self.cols]
 
     def is_terminal(self, state: int) -> bool:
@@ -90,7 +122,8 @@ class GridWorld:
 
     def free_states(self) -> list[int]:
         """States an agent can stand in and act from: neither walls nor terminal cells."""
-        return [s for s in range(self.n_states) if self.char(s) != "#" and not self.is_terminal(s)]
+        flat = "".join(self.layout)
+        return [s for s, ch in enumerate(flat) if ch != "#" and ch not in self.terminal_rewards]
 
     def reset(self) -> int:
         """The start state."""
@@ -98,19 +131,20 @@ class GridWorld:
 
     def step(self, state: int, action: int) -> tuple[int, float, bool]:
         """Take ``action`` in ``state``; returns ``(next_state, reward, done)``."""
-        if not 0 <= state < self.n_states:
-            raise ValueError(f"state must be in 0..{self.n_states - 1}; got {state}")
         if self.char(state) == "#" or self.is_terminal(state):
             raise ValueError(f"state {state} is a wall or terminal cell ('{self.char(state)}')")
-        if not 0 <= action < self.n_actions:
-            raise ValueError(f"action must be in 0..{self.n_actions - 1}; got {action}")
+        action = check_int("action", action, min=0, max=self.n_actions - 1)
+        return self._move(state, action)
+
+    def _move(self, state: int, action: int) -> tuple[int, float, bool]:
+        """``step`` without its checks, for the learning loops that already made them."""
         dr, dc = ACTIONS[action]
         r, c = state // self.cols + dr, state % self.cols + dc
         if not (0 <= r < self.rows and 0 <= c < self.cols) or self.layout[r][c] == "#":
             return state, self.step_reward, False  # bumped into the edge or a wall
         nxt = r * self.cols + c
-        if self.is_terminal(nxt):
-            return nxt, float(self.terminal_rewards[self.char(nxt)]), True
+        if self.layout[r][c] in self.terminal_rewards:
+            return nxt, float(self.terminal_rewards[self.layout[r][c]]), True
         return nxt, self.step_reward, False
 
 
@@ -132,14 +166,13 @@ def q_learning(
     free cell ("exploring starts") so that every cell gets visited, and lasts at most
     ``max_steps`` moves.
     """
-    if episodes < 1 or max_steps < 1:
-        raise ValueError(f"episodes and max_steps must be >= 1; got {episodes}, {max_steps}")
-    if not (0 < alpha <= 1 and 0 <= gamma <= 1 and 0 <= epsilon <= 1):
-        raise ValueError(
-            f"need 0 < alpha <= 1, 0 <= gamma <= 1, 0 <= epsilon <= 1; "
-            f"got alpha={alpha}, gamma={gamma}, epsilon={epsilon}"
-        )
-    rng = np.random.default_rng(seed)
+    check_instance("env", env, GridWorld)
+    episodes = check_int("episodes", episodes, min=1, max=MAX_COUNT)
+    max_steps = check_int("max_steps", max_steps, min=1, max=MAX_COUNT)
+    alpha = check_probability("alpha", alpha, min_open=True)  # a step size in (0, 1]
+    gamma = check_probability("gamma", gamma)
+    epsilon = check_probability("epsilon", epsilon)
+    rng = np.random.default_rng(check_seed("seed", seed))
     Q = np.zeros((env.n_states, env.n_actions))
     starts = env.free_states()
     for _ in range(episodes):
@@ -150,7 +183,7 @@ def q_learning(
             else:
                 best = np.flatnonzero(Q[state] == Q[state].max())
                 action = int(best[rng.integers(len(best))])
-            nxt, reward, done = env.step(state, action)
+            nxt, reward, done = env._move(state, action)
             target = reward if done else reward + gamma * Q[nxt].max()
             Q[state, action] += alpha * (target - Q[state, action])
             if done:
@@ -161,9 +194,7 @@ def q_learning(
 
 def greedy_policy(Q: np.ndarray) -> np.ndarray:
     """The best action in each state, ``argmax_a Q[s, a]`` (ties: the first action). (n_states,)"""
-    Q = np.asarray(Q)
-    if Q.ndim != 2:
-        raise ValueError(f"Q must be 2-D (states, actions); got shape {Q.shape}")
+    Q = check_array("Q", Q, ndim=2, shape="(states, actions)")
     return Q.argmax(axis=1)
 
 
@@ -175,34 +206,58 @@ def rollout(
     Stops at a terminal cell or after ``max_steps`` moves (default: the number of cells, the
     longest path a deterministic policy can take without going round in a loop).
     """
-    state = env.reset() if start is None else start
+    check_instance("env", env, GridWorld)
+    policy = check_array("policy", policy, ndim=1, shape=f"({env.n_states},)", dtype=None)
+    if policy.shape != (env.n_states,) or np.any(policy != np.round(policy)):
+        raise ValueError(f"policy must be ({env.n_states},) whole numbers; got {policy.shape}")
+    if policy.min() < 0 or policy.max() >= env.n_actions:
+        raise ValueError(f"policy must hold actions in [0, {env.n_actions}); got {policy.max()}")
+    policy = policy.astype(np.int64)
+    state = env.reset() if start is None else env._state(start, "start")
+    max_steps = env.n_states if max_steps is None else max_steps
+    max_steps = check_int("max_steps", max_steps, min=0, max=MAX_COUNT)
+    if state not in env.free_states():
+        raise ValueError(f"start must be a free cell; got {state} ('{env.char(state)}')")
     path = [state]
-    for _ in range(env.n_states if max_steps is None else max_steps):
-        state, _, done = env.step(state, int(policy[state]))
+    for _ in range(max_steps):
+        state, _, done = env._move(state, int(policy[state]))
         path.append(state)
         if done:
             break
     return path
 
 
-def value_iteration(env: GridWorld, gamma: float = 0.95, tol: float = 1e-12) -> np.ndarray:
+def value_iteration(
+    env: GridWorld, gamma: float = 0.95, tol: float = 1e-12, max_iter: int = 100_000
+) -> np.ndarray:
     """The optimal action values ``Q*`` (n_states, n_actions), from the known rules.
 
     Repeats the Bellman optimality update ``Q[s, a] = r + gamma * max_a' Q[s', a']`` over
     every free cell and action until nothing changes by more than ``tol``. Rows of walls and
-    terminal cells stay 0.
+    terminal cells stay 0. Each sweep shrinks the error by a factor ``gamma``, so about
+    ``log(tol) / log(gamma)`` sweeps suffice (540 for the defaults); ``max_iter`` bounds
+    them all the same, since rounding can keep a tiny ``tol`` from ever being met.
+
+    Raises:
+        ValueError: when ``max_iter`` sweeps did not get below ``tol``.
     """
-    if not 0 <= gamma < 1:
-        raise ValueError(f"gamma must be in [0, 1) for value iteration to converge; got {gamma}")
-    moves = [(s, a, *env.step(s, a)) for s in env.free_states() for a in range(env.n_actions)]
+    check_instance("env", env, GridWorld)
+    gamma = check_real("gamma", gamma, min=0, max=1, max_open=True)  # < 1: a contraction
+    tol = check_real("tol", tol, min=0, min_open=True)
+    max_iter = check_int("max_iter", max_iter, min=1, max=MAX_COUNT)
+    moves = [(s, a, *env._move(s, a)) for s in env.free_states() for a in range(env.n_actions)]
     Q = np.zeros((env.n_states, env.n_actions))
-    while True:
+    for _ in range(max_iter):
         new = Q.copy()
         for s, a, nxt, reward, done in moves:
             new[s, a] = reward if done else reward + gamma * Q[nxt].max()
         if np.abs(new - Q).max() < tol:
             return new
         Q = new
+    raise ValueError(
+        f"max_iter={max_iter} sweeps are too few to reach tol={tol:g} with gamma={gamma}; "
+        "raise max_iter or tol"
+    )
 
 
 def draw_gridworld(env: GridWorld, Q: np.ndarray, ax, title: str = "") -> None:
@@ -211,11 +266,18 @@ def draw_gridworld(env: GridWorld, Q: np.ndarray, ax, title: str = "") -> None:
     Walls are dark grey; terminal cells are green (positive reward) or red (negative).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
     from matplotlib.patches import Rectangle
 
     from dlcourse.plot import COLORS
 
-    values = np.asarray(Q).max(axis=1).reshape(env.rows, env.cols)
+    check_instance("env", env, GridWorld)
+    Q = check_array("Q", Q, ndim=2, shape=f"({env.n_states}, {env.n_actions})")
+    if Q.shape != (env.n_states, env.n_actions):
+        raise ValueError(f"Q must have shape ({env.n_states}, {env.n_actions}); got {Q.shape}")
+    check_instance("ax", ax, Axes, "matplotlib Axes")
+    check_instance("title", title, str)
+    values = Q.max(axis=1).reshape(env.rows, env.cols)
     policy = greedy_policy(Q)
     free = set(env.free_states())
     hidden = [

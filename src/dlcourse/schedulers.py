@@ -10,19 +10,27 @@ loss settle, and one sweep costs no more than a constant rate.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
+from dlcourse.checks import check_instance, check_int, check_real
+
 __all__ = ["CyclicalLR", "triangular_lr"]
 
 
 def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return value
+    return check_int(name, value, min=1)
+
+
+def _rates(base_lr: float, max_lr: float) -> tuple[float, float]:
+    """Two learning rates with ``0 <= base_lr <= max_lr``, both finite."""
+    base_lr = check_real("base_lr", base_lr, min=0)
+    max_lr = check_real("max_lr", max_lr, min=0)
+    if max_lr < base_lr:
+        raise ValueError(f"max_lr must be >= base_lr = {base_lr}; got max_lr={max_lr}")
+    return base_lr, max_lr
 
 
 def triangular_lr(
@@ -36,18 +44,18 @@ def triangular_lr(
 
     Args:
         t: number of optimizer steps taken so far, >= 0.
-        base_lr: the lowest learning rate, at the start of every cycle.
-        max_lr: the highest, reached after ``step_size_up`` steps of each cycle.
+        base_lr: the lowest learning rate, at the start of every cycle, >= 0.
+        max_lr: the highest, reached after ``step_size_up`` steps of each cycle, >= base_lr.
         step_size_up: steps from ``base_lr`` up to ``max_lr``, >= 1.
         step_size_down: steps back down; ``None`` means the same as ``step_size_up``.
 
     Returns:
         ``base_lr + (max_lr - base_lr) * h`` where ``h`` in [0, 1] is the triangle's height.
     """
+    t = check_int("t", t, min=0)
+    base_lr, max_lr = _rates(base_lr, max_lr)
     up = _positive_int("step_size_up", step_size_up)
     down = up if step_size_down is None else _positive_int("step_size_down", step_size_down)
-    if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-        raise ValueError(f"t must be an integer >= 0; got {t!r}")
     where = t % (up + down)  # position inside the current cycle
     height = where / up if where <= up else (up + down - where) / down
     return base_lr + (max_lr - base_lr) * height
@@ -59,10 +67,7 @@ def _per_group(name: str, value: float | Sequence[float], optimizer: Optimizer) 
     values = list(value) if isinstance(value, (list, tuple)) else [value] * n
     if len(values) != n:
         raise ValueError(f"{name} needs one value per parameter group ({n}); got {len(values)}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be finite numbers >= 0; got {v!r}")
-    return [float(v) for v in values]
+    return [check_real(name, v, min=0) for v in values]
 
 
 class CyclicalLR(LRScheduler):
@@ -89,11 +94,12 @@ class CyclicalLR(LRScheduler):
         step_size_down: int | None = None,
         last_epoch: int = -1,
     ) -> None:
+        check_instance("optimizer", optimizer, Optimizer, "a torch.optim.Optimizer")
         base_lrs = _per_group("base_lr", base_lr, optimizer)
         self.max_lrs = _per_group("max_lr", max_lr, optimizer)
         for low, high in zip(base_lrs, self.max_lrs, strict=True):
-            if high < low:
-                raise ValueError(f"max_lr must be >= base_lr; got max_lr={high} < {low}")
+            _rates(low, high)
+        last_epoch = check_int("last_epoch", last_epoch, min=-1)
         self.step_size_up = _positive_int("step_size_up", step_size_up)
         self.step_size_down = (
             step_size_up

@@ -15,6 +15,19 @@ import numpy as np
 import torch
 from torch.optim import Optimizer
 
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_callable,
+    check_instance,
+    check_int,
+    check_interval,
+    check_real,
+    check_size,
+    describe,
+)
+
 __all__ = [
     "grid",
     "plot_contours",
@@ -28,9 +41,19 @@ __all__ = [
 Surface = Callable[[torch.Tensor], torch.Tensor]
 
 
-def _xy(p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    if p.shape[-1:] != (2,):
-        raise ValueError(f"a surface takes points of shape (..., 2); got shape {tuple(p.shape)}")
+def _xy(p: torch.Tensor, **coefficients: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two coordinates of the points ``p`` (..., 2), a finite float tensor."""
+    check_instance("p", p, torch.Tensor, "a torch.Tensor of shape (..., 2)")
+    if p.shape[-1:] != (2,) or not p.is_floating_point():
+        raise ValueError(
+            f"p must be a float tensor of points of shape (..., 2); got shape {tuple(p.shape)} "
+            f"and dtype {p.dtype}"
+        )
+    if not torch.isfinite(p).all():
+        raise ValueError("p must be finite; got NaN or inf coordinates")
+    for name, value in coefficients.items():
+        largest = torch.finfo(p.dtype).max  # a coefficient past it would be inf in p's dtype
+        check_real(name, value, min=-largest, max=largest)
     return p[..., 0], p[..., 1]
 
 
@@ -41,7 +64,7 @@ def ravine(p: torch.Tensor, a: float = 1.0, b: float = 20.0) -> torch.Tensor:
     stable only for ``lr < 2 / b`` and then shrinks x by only ``1 - lr * a`` per step.
     Minimum 0 at (0, 0). ``p``: (..., 2); returns (...).
     """
-    x, y = _xy(p)
+    x, y = _xy(p, a=a, b=b)
     return 0.5 * (a * x**2 + b * y**2)
 
 
@@ -50,7 +73,7 @@ def rosenbrock(p: torch.Tensor, a: float = 1.0, b: float = 100.0) -> torch.Tenso
 
     ``p``: (..., 2); returns (...).
     """
-    x, y = _xy(p)
+    x, y = _xy(p, a=a, b=b)
     return (a - x) ** 2 + b * (y - x**2) ** 2
 
 
@@ -70,14 +93,21 @@ def grid(
     ylim: tuple[float, float],
     n: int = 200,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evaluate ``f`` on an ``n`` x ``n`` grid: returns ``(X, Y, Z)``, each (n, n), for contours."""
-    if n < 2:
-        raise ValueError(f"n must be >= 2; got {n}")
+    """Evaluate ``f`` on an ``n`` x ``n`` grid: returns ``(X, Y, Z)``, each (n, n), for contours.
+
+    ``xlim`` and ``ylim`` are ``(low, high)`` pairs; ``n >= 2``.
+    """
+    check_callable("f", f)
+    xlim, ylim = check_interval("xlim", xlim), check_interval("ylim", ylim)
+    n = check_int("n", n, min=2)
+    check_size(f"an n x n grid with n={n}", n * n)
     xs = torch.linspace(*xlim, n, dtype=torch.float64)
     ys = torch.linspace(*ylim, n, dtype=torch.float64)
     X, Y = torch.meshgrid(xs, ys, indexing="xy")  # (n, n): rows follow y, columns follow x
     with torch.no_grad():
         Z = f(torch.stack([X, Y], dim=-1))
+    if not isinstance(Z, torch.Tensor) or Z.shape != (n, n):
+        raise ValueError(f"f must map points (n, n, 2) to losses (n, n); got {describe(Z)}")
     return X.numpy(), Y.numpy(), Z.numpy()
 
 
@@ -87,7 +117,17 @@ def plot_contours(ax, f: Surface, xlim, ylim, n: int = 200, levels: int = 20, lo
     With ``log`` the levels are spaced evenly in ``log(f - min f)``, so that the flat bottom of
     a valley is drawn as finely as its steep walls.
     """
+    from matplotlib.axes import Axes
+
+    check_instance("ax", ax, Axes, "matplotlib Axes")
+    levels = check_int("levels", levels, min=1, max=10_000)
+    log = check_bool("log", log)
     X, Y, Z = grid(f, xlim, ylim, n)
+    if Z.max() == Z.min():
+        raise ValueError(
+            f"f is constant ({Z.min():g}) on the n x n = {n} x {n} grid over xlim={xlim}, "
+            f"ylim={ylim}: there are no level lines to draw"
+        )
     if log:
         shifted = Z - Z.min()
         positive = shifted[shifted > 0]
@@ -121,13 +161,24 @@ def trajectory(
         losses (k + 1,). ``k == steps`` unless the loss stopped being finite (the run
         diverged), in which case the run stops there and ``k < steps``.
     """
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0; got {steps}")
-    point = torch.tensor([float(s) for s in start], dtype=torch.float64, requires_grad=True)
+    check_callable("f", f)
+    start = check_array("start", start, ndim=1, shape="(d,)")
+    check_callable("make_optimizer", make_optimizer)
+    steps = check_int("steps", steps, min=0, max=MAX_COUNT)
+    point = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = make_optimizer([point])
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"make_optimizer must return a torch Optimizer; got {describe(optimizer)}")
     path, losses = [], []
     for step in range(steps + 1):
-        loss = f(point)
+        try:
+            loss = f(point)
+        except (ValueError, TypeError) as error:
+            if step > 0:
+                raise
+            raise type(error)(f"f cannot take start {tuple(start)}: {error}") from error
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise ValueError(f"f must return a one-number tensor (the loss); got {describe(loss)}")
         path.append(point.detach().clone())
         losses.append(loss.item())
         if step == steps or not math.isfinite(losses[-1]):
@@ -139,6 +190,11 @@ def trajectory(
 
 
 def steps_to(losses: Sequence[float], threshold: float) -> int | None:
-    """The first step ``t`` at which ``losses[t] < threshold``, or ``None`` if never."""
-    below = np.flatnonzero(np.asarray(losses) < threshold)
+    """The first step ``t`` at which ``losses[t] < threshold``, or ``None`` if never.
+
+    ``losses`` (k,) may end with the inf or NaN of a run that diverged; ``threshold`` is finite.
+    """
+    losses = check_array("losses", losses, ndim=1, shape="(k,)", finite=False, nonempty=False)
+    threshold = check_real("threshold", threshold)
+    below = np.flatnonzero(losses < threshold)
     return int(below[0]) if below.size else None

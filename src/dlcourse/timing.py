@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch
 
+from dlcourse.checks import MAX_COUNT, check_array, check_callable, check_device, check_int
+
 __all__ = ["log_log_slope", "synchronizer", "timeit_median"]
 
 
 def synchronizer(device: torch.device | str) -> Callable[[], None]:
     """The function that waits until ``device`` has finished its queued work (a no-op on CPU)."""
-    device = torch.device(device)
+    device = check_device("device", device)
     if device.type == "cuda":
         return torch.cuda.synchronize
     if device.type == "mps":
@@ -51,17 +53,19 @@ def timeit_median(
     Returns:
         Seconds per call, the median over ``repeats`` measurements.
     """
-    for name, value, low in (("repeats", repeats, 1), ("number", number, 1), ("warmup", warmup, 0)):
-        if int(value) != value or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}; got {value}")
-    sync = (lambda: None) if sync is None else sync
-    for _ in range(int(warmup)):
+    check_callable("fn", fn)
+    repeats = check_int("repeats", repeats, min=1, max=MAX_COUNT)
+    number = check_int("number", number, min=1, max=MAX_COUNT)
+    warmup = check_int("warmup", warmup, min=0, max=MAX_COUNT)
+    sync = (lambda: None) if sync is None else check_callable("sync", sync)
+    check_callable("clock", clock)
+    for _ in range(warmup):
         fn()
     times = []
-    for _ in range(int(repeats)):
+    for _ in range(repeats):
         sync()
         start = clock()
-        for _ in range(int(number)):
+        for _ in range(number):
             fn()
         sync()
         times.append((clock() - start) / number)
@@ -75,10 +79,14 @@ def log_log_slope(sizes: Iterable[float], seconds: Iterable[float]) -> float:
         sizes: the problem sizes, (N,) with N >= 2, all > 0.
         seconds: the time measured at each size, (N,), all > 0.
     """
-    sizes, seconds = np.asarray(list(sizes), float), np.asarray(list(seconds), float)
+    sizes = check_array("sizes", sizes, ndim=1, shape="(N,)", nonempty=False)
+    seconds = check_array("seconds", seconds, ndim=1, shape="(N,)", nonempty=False)
     if len(sizes) != len(seconds) or len(sizes) < 2:
         raise ValueError(
-            f"need at least two (size, seconds) pairs of equal length; "
+            f"need at least two (size, seconds) pairs of equal length (sizes and seconds); "
             f"got {len(sizes)} sizes and {len(seconds)} times"
         )
+    for name, values in (("sizes", sizes), ("seconds", seconds)):
+        if values.min() <= 0:
+            raise ValueError(f"{name} must all be > 0 (logarithms are fitted); got {values.min()}")
     return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])

@@ -22,9 +22,11 @@ from torch.utils.data import DataLoader
 from dlcourse import progress as _progress
 from dlcourse.batches import evaluate, make_loader, n_correct, predict
 from dlcourse.checkpoint import is_main_process, load_checkpoint, save_checkpoint
+from dlcourse.checks import describe
 from dlcourse.train_checks import (
     as_device,
     check_fit_args,
+    check_loader,
     check_target_shape,
     epoch_setup,
     grad_scaler,
@@ -204,6 +206,11 @@ def fit(
         batch_scheduler: stepped after every optimizer STEP (``train_epoch``'s ``scheduler``).
         clip_grad_norm, amp, accumulate: passed to ``train_epoch``.
     """
+    check_loader(train_loader, "train_loader")
+    if batch_scheduler is not None and not callable(getattr(batch_scheduler, "step", None)):
+        raise TypeError(
+            f"batch_scheduler must have a step() method; got {describe(batch_scheduler)}"
+        )
     epochs, progress = check_fit_args(val_loader, epochs, scheduler, patience, monitor, progress)
     device = as_device(device)  # None: the best one here
     epoch_args = dict(

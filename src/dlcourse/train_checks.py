@@ -7,22 +7,26 @@ and what it was, before any training happens.
 
 from __future__ import annotations
 
-import math
 import numbers
 
+import numpy as np
 import torch
 from torch import nn
 
 from dlcourse import device as _device
+from dlcourse.checks import MAX_COUNT, check_callable, check_instance, check_int, check_real
+
+# Internal: what dlcourse.train, batches and checkpoint check at their entries. The public
+# functions are theirs; the shared checks themselves live in dlcourse.checks.
+__all__: list[str] = []
 
 
 def int_at_least(name: str, value, low: int) -> int:
-    """``value`` as an int, if it is an integer >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be an integer >= {low}; got {type(value).__name__} {value!r}")
-    if not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
+    """A count: an integer >= ``low`` (and below dlcourse.checks.MAX_COUNT)."""
+    return check_int(name, value, min=low, max=MAX_COUNT)
+
+
+check_type = check_instance
 
 
 def check_target_shape(output: torch.Tensor, target: torch.Tensor) -> None:
@@ -42,31 +46,27 @@ def check_target_shape(output: torch.Tensor, target: torch.Tensor) -> None:
         )
 
 
-def as_device(device) -> torch.device:
+def as_device(device, name: str = "device") -> torch.device:
     """``None`` means the best device here; anything else must exist on this machine."""
     if device is None:
         return _device.best()
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as error:
-        raise ValueError(f"device must name a torch device; got {device!r}") from error
+        raise ValueError(f"{name} must name a torch device; got {device!r}") from error
     kinds = [d.type for d in _device.available()]
     if device.type not in kinds:
-        raise ValueError(f"device {device.type!r} is not available here; available: {kinds}")
+        raise ValueError(f"{name} {device.type!r} is not available here; available: {kinds}")
     return device
-
-
-def check_type(name: str, value, cls: type | tuple[type, ...]) -> None:
-    """``TypeError`` naming the argument unless ``value`` is a ``cls``."""
-    if not isinstance(value, cls):
-        expected = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
-        raise TypeError(f"{name} must be an instance of {expected}; got {type(value).__name__}")
 
 
 def check_loader(loader, name: str = "loader") -> None:
     """A loader is iterable, has a length (a DataLoader over a map-style dataset) and is not
     empty: an epoch without a batch would divide by zero examples."""
-    if not hasattr(loader, "__iter__") or not hasattr(loader, "__len__"):
+    not_a_loader = (str, bytes, dict, np.ndarray, torch.Tensor)  # iterable, but not of batches
+    if isinstance(loader, not_a_loader) or not (
+        hasattr(loader, "__iter__") and hasattr(loader, "__len__")
+    ):
         raise TypeError(f"{name} must be a DataLoader (iterable, with a length); got {loader!r}")
     if len(loader) == 0:
         raise ValueError(f"{name} must yield at least one batch; got an empty one")
@@ -74,8 +74,7 @@ def check_loader(loader, name: str = "loader") -> None:
 
 def check_model_and_loader(model, loader, loss_fn) -> None:
     check_type("model", model, nn.Module)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable; got {type(loss_fn).__name__}")
+    check_callable("loss_fn", loss_fn)
     check_loader(loader)
 
 
@@ -112,12 +111,8 @@ def amp_dtype(amp, device: torch.device) -> torch.dtype | None:
 
 def check_clip(clip_grad_norm) -> None:
     """``None`` (no clipping) or a finite max norm > 0."""
-    if clip_grad_norm is None:
-        return
-    if isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, numbers.Real):
-        raise TypeError(f"clip_grad_norm must be a number > 0; got {clip_grad_norm!r}")
-    if not (math.isfinite(clip_grad_norm) and clip_grad_norm > 0):
-        raise ValueError(f"clip_grad_norm must be a finite number > 0; got {clip_grad_norm!r}")
+    if clip_grad_norm is not None:
+        check_real("clip_grad_norm", clip_grad_norm, min=0, min_open=True)
 
 
 def epoch_setup(

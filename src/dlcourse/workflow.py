@@ -14,6 +14,8 @@ import math
 import torch
 from torch import nn
 
+from dlcourse.checks import check_instance, check_real, check_seed
+
 __all__ = ["LinearRegressionModel", "l1_steps_needed"]
 
 
@@ -28,6 +30,7 @@ class LinearRegressionModel(nn.Module):
 
     def __init__(self, seed: int | None = None) -> None:
         super().__init__()
+        seed = None if seed is None else check_seed("seed", seed)
         generator = None if seed is None else torch.Generator().manual_seed(seed)
         # nn.Parameter registers the tensor with the module: it shows up in parameters() and
         # state_dict(), and moves with .to(device). requires_grad=True is the default, spelled
@@ -39,6 +42,7 @@ class LinearRegressionModel(nn.Module):
         """Map x of shape (N, 1) to predictions of shape (N, 1)."""
         # A (N,) input would broadcast silently against (N, 1) targets inside a loss, turning
         # an N-vector of errors into an N x N matrix; insisting on (N, 1) catches that early.
+        check_instance("x", x, torch.Tensor, "a torch.Tensor of shape (N, 1)")
         if x.ndim != 2 or x.shape[1] != 1:
             raise ValueError(f"x must have shape (N, 1), one example per row; got {tuple(x.shape)}")
         return self.weight * x + self.bias
@@ -60,9 +64,14 @@ def l1_steps_needed(start: float, target: float, lr: float, max_grad: float = 1.
     Returns:
         The bound, an integer ``>= 0``.
     """
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0; got {lr}")
-    if not (math.isfinite(max_grad) and max_grad > 0):
-        raise ValueError(f"max_grad must be a finite number > 0; got {max_grad}")
+    start, target = check_real("start", start), check_real("target", target)
+    lr = check_real("lr", lr, min=0, min_open=True)
+    max_grad = check_real("max_grad", max_grad, min=0, min_open=True)
+    steps = abs(target - start) / (lr * max_grad)
+    if not math.isfinite(steps):
+        raise ValueError(
+            f"too many steps to count: |target - start| / (lr * max_grad) overflows; got "
+            f"start={start}, target={target}, lr={lr}, max_grad={max_grad}"
+        )
     # Round away tiny float error so that an exact multiple (0.1 / 0.01) is not counted as 11.
-    return math.ceil(round(abs(target - start) / (lr * max_grad), 9))
+    return math.ceil(round(steps, 9))

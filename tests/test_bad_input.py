@@ -1,0 +1,1187 @@
+"""Malformed arguments against every public function of dlcourse: a clear error or a right answer.
+
+``REGISTRY`` holds a valid call (a ``Recipe``) of every public function, class and method of the
+package; ``test_every_public_function_is_registered`` fails when one is missing, so a new
+function cannot skip this file. For each recipe:
+
+- every *bad* value of every argument's kind (wrong type, NaN, inf, negative, zero, huge, bool,
+  string, complex, wrong ndim, empty, ...) must raise ``ValueError`` or ``TypeError`` whose
+  message names the argument (a deterministic sweep);
+- hypothesis draws *odd* values (arrays of random shapes, counts at their edges) and the call
+  must raise such an error or return an answer the recipe accepts;
+- no call may hang or allocate without bound: each runs under ``fuzzing.guarded``.
+
+The machinery (kinds, recipes, the guard) is in ``tests/fuzzing.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from fuzzing import (  # noqa: E402
+    INF,
+    NAN,
+    Array,
+    Choice,
+    Count,
+    Flag,
+    Fresh,
+    Func,
+    Instance,
+    Interval,
+    Labels,
+    Opaque,
+    Other,
+    Points,
+    Probability,
+    Real,
+    Recipe,
+    guarded,
+    outcome,
+)
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import dlcourse  # noqa: E402
+from dlcourse import (  # noqa: E402
+    activations,
+    augment,
+    autograd,
+    autograd_graph,
+    backprop,
+    batches,
+    checkpoint,
+    checks,
+    classic,
+    data,
+    device,
+    linear,
+    metrics,
+    optim,
+    plot,
+    progress,
+    rl,
+    schedulers,
+    seeding,
+    surfaces,
+    timing,
+    train,
+    workflow,
+)
+
+# Modules whose functions are not public API (none today: the training loop's internal checks
+# in dlcourse.train_checks declare an empty __all__).
+EXCLUDED_MODULES: set[str] = set()
+# Binary operators of autograd.Value: public API although their names start with "_".
+OPERATORS = {
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+    "__truediv__", "__rtruediv__", "__pow__",
+}  # fmt: skip
+
+# --- shared valid values ----------------------------------------------------------------------
+
+RNG = np.random.default_rng(0)
+X2 = RNG.normal(size=(12, 3))  # a small design matrix: 12 examples, 3 features
+Y1 = X2 @ np.array([1.0, -2.0, 0.5]) + 0.3
+LOGITS = RNG.normal(size=(4, 3))
+CLASSES = np.array([0, 2, 1, 2])
+BINARY = np.array([0, 1, 1, 0, 1])
+SCORES = np.array([0.1, 0.8, 0.35, 0.4, 0.9])
+IMAGES = RNG.random((3, 64))
+ENV = rl.GridWorld()
+SMALL_ENV = rl.GridWorld(layout=("S.G",))
+POLICY = rl.greedy_policy(rl.value_iteration(ENV))
+Q_ENV = rl.value_iteration(ENV)
+FIG, AX = plt.subplots()  # one figure for every drawing call, cleared each time
+
+
+def axes():
+    AX.clear()
+    return AX
+
+
+def params():
+    return [torch.zeros(3, requires_grad=True)]
+
+
+def sgd():
+    return optim.SGD(params(), lr=0.1)
+
+
+def value_graph():
+    x, y = autograd.Value(2.0, label="x"), autograd.Value(-1.0)
+    out = (x * y + x).tanh()
+    out.backward()
+    return out
+
+
+def trained_mlp():
+    model = backprop.MLP([3, 4, 2], seed=0)
+    model.forward(X2[:5])
+    return model
+
+
+def numerical_target():
+    return np.array([0.5, -1.0])
+
+
+ARRAY = Array(ndims=tuple(range(0, 4)), nonempty=False)  # activations: any shape, even empty
+POSITIVE = Real(min=0.0, min_open=True)
+NON_NEGATIVE = Real(min=0.0)
+SEED = Count(0)
+
+# --- the registry -----------------------------------------------------------------------------
+
+RECIPES: list[Recipe] = []
+
+
+def register(target, /, call=None, ok=None, names=None, **args):
+    recipe = Recipe(target, args, call=call, names=names or {})
+    if ok is not None:
+        recipe.ok = ok
+    RECIPES.append(recipe)
+
+
+def accept_any(result):
+    return True
+
+
+# activations
+for fn in (
+    activations.sigmoid, activations.sigmoid_grad, activations.tanh, activations.tanh_grad,
+    activations.relu, activations.relu_grad, activations.linear, activations.linear_grad,
+):  # fmt: skip
+    register(fn, z=(np.linspace(-3, 3, 7), ARRAY))
+register(
+    activations.softmax, logits=(LOGITS, Array(ndims=(1, 2, 3), like=LOGITS)), axis=(-1, Count(-2))
+)
+register(
+    activations.log_softmax,
+    logits=(LOGITS, Array(ndims=(1, 2, 3), like=LOGITS)),
+    axis=(1, Count(-2)),
+)
+register(activations.get, name=("relu", Choice(("sigmoid", "tanh", "relu", "linear"))))
+
+# augment
+SHIFTS = Other(
+    bad_values=(None, (1, 0), [(1,)], [(1.5, 0)], [(9, 0)], "up", [("1", 0)], [(True, 0)]),
+    odd_values=([], [(0, 0)], [(7, -7)]),
+)
+IMAGE_SHAPE = Other(
+    bad_values=(
+        None,
+        8,
+        "8x8",
+        (8,),
+        (8, 8, 1),
+        (0, 8),
+        (-1, 8),
+        (8.0, 8),
+        (True, 8),
+        (10**6, 10**6),
+    ),
+    odd_values=((4, 16), (16, 4), (1, 64)),
+)
+register(
+    augment.shift,
+    X=(IMAGES, Array(like=IMAGES)),
+    rows=(1, Count(-7)),
+    cols=(-1, Count(-7)),
+    image_shape=((8, 8), IMAGE_SHAPE),
+)
+register(
+    augment.augment,
+    X=(IMAGES, Array(like=IMAGES)),
+    y=(np.array([0, 1, 2]), Other(bad_values=(None, [0, 1], np.zeros((3, 2)), 5))),
+    shifts=(((1, 0), (0, -1)), SHIFTS),
+    noise=(0.05, NON_NEGATIVE),
+    image_shape=((8, 8), IMAGE_SHAPE),
+    seed=(0, SEED),
+)
+
+# autograd
+DATA = Other(
+    bad_values=(NAN, INF, -INF, "3", True, 1j, None, np.ones(3), [[1.0, 2.0]], object()),
+    odd_values=(np.float32(2.5), np.array([[4.0]]), 1e308, -0.0, 7),
+)
+register(autograd.Value, data=(3.0, DATA), label=("x", Other(bad_values=(None, 3, b"x"))))
+OTHER = Other(
+    bad_values=(NAN, INF, "3", None, True, 1j, [1.0], np.array([1.0, 2.0])),
+    odd_values=(0.0, 1e300, -2, np.float64(3.0), autograd.Value(0.5), -1e-300),
+)
+for op in OPERATORS - {"__pow__"}:
+    register(
+        getattr(autograd.Value, op),
+        call=lambda self, other, op=op: getattr(self, op)(other),
+        self=(Fresh(lambda: autograd.Value(1.5)), Opaque()),
+        other=(2.0, OTHER),
+    )
+register(
+    autograd.Value.__pow__,
+    call=lambda self, k: self**k,
+    self=(Fresh(lambda: autograd.Value(2.0)), Opaque()),
+    k=(
+        3,
+        Other(bad_values=(NAN, INF, "2", None, True, 1j), odd_values=(0, -1, 0.5, 1e300, -1e300)),
+    ),
+)
+register(
+    autograd.Value.__neg__,
+    call=lambda self: -self,
+    self=(Fresh(lambda: autograd.Value(2.0)), Opaque()),
+)
+for method in ("exp", "relu", "tanh", "sigmoid", "topological_order", "backward"):
+    register(
+        getattr(autograd.Value, method),
+        call=lambda self, method=method: getattr(self, method)(),
+        self=(Fresh(lambda: autograd.Value(-0.5) * 2.0), Opaque()),
+    )
+register(autograd_graph.trace, root=(Fresh(value_graph), Instance()))
+register(
+    autograd_graph.draw_graph,
+    root=(Fresh(value_graph), Instance()),
+    ax=(Fresh(axes), Instance(optional=True)),
+    show_grad=(True, Flag()),
+)
+
+# backprop
+W34 = RNG.normal(size=(3, 4))
+register(
+    backprop.linear_forward,
+    X=(X2, Array(like=X2)),
+    W=(W34, Array(like=W34)),
+    b=(np.zeros(4), Array(ndims=(1,), like=np.zeros(4))),
+)
+register(
+    backprop.linear_backward,
+    dZ=(np.ones((12, 4)), Array(like=np.ones((12, 4)))),
+    X=(X2, Array(like=X2)),
+    W=(W34, Array(like=W34)),
+)
+LAYERS = Other(
+    bad_values=(
+        None,
+        3,
+        "3,4",
+        [3],
+        [3, 0, 2],
+        [3, -1],
+        [3, 2.5],
+        [3, True],
+        [10**6, 10**6],
+        (3, None),
+    ),
+    odd_values=([1, 1], (2, 3, 1), [5, 1, 1, 1]),
+)
+register(
+    backprop.MLP,
+    layer_sizes=([3, 4, 2], LAYERS),
+    activation=("tanh", Choice(("relu", "sigmoid", "tanh"))),
+    seed=(0, SEED),
+)
+register(
+    backprop.MLP.forward,
+    call=lambda self, X: self.forward(X),
+    self=(Fresh(lambda: backprop.MLP([3, 4, 2])), Opaque()),
+    X=(X2, Array(like=X2)),
+)
+register(
+    backprop.MLP.backward,
+    call=lambda self, grad_output: self.backward(grad_output),
+    self=(Fresh(trained_mlp), Opaque()),
+    grad_output=(np.ones((5, 2)), Array(ndims=(0, 1, 2, 3), like=np.ones((5, 2)))),
+)
+register(
+    backprop.softmax_cross_entropy,
+    logits=(LOGITS, Array(like=LOGITS)),
+    labels=(CLASSES, Labels()),
+)
+register(
+    backprop.mse_loss,
+    pred=(np.ones((4, 2)), Array(ndims=(1, 2, 3), like=np.ones((4, 2)))),
+    target=(np.zeros((4, 2)), Array(ndims=(1, 2, 3), like=np.zeros((4, 2)))),
+)
+register(
+    backprop.numerical_gradient,
+    f=(lambda v: float(np.sum(v**2)), Func()),
+    x=(
+        Fresh(numerical_target),
+        Other(bad_values=(None, [1.0, 2.0], np.array([1, 2]), np.array([NAN]), "x")),
+    ),
+    eps=(1e-6, POSITIVE),
+)
+register(
+    backprop.relative_error,
+    a=(np.ones(3), Array(ndims=(0, 1, 2), nonempty=False, like=np.ones(3))),
+    b=(np.zeros(3), Array(ndims=(0, 1, 2), nonempty=False, like=np.zeros(3))),
+)
+
+# checks: the helpers name the argument they are given, not their own parameter
+register(checks.describe, value=(np.zeros(2), Opaque()))
+K = {"value": "k"}
+register(
+    checks.check_int,
+    names=K,
+    name=("k", Opaque()),
+    value=(3, Count(1, capped=False)),
+    min=(1, Opaque()),
+)
+register(checks.check_seed, names=K, name=("k", Opaque()), value=(3, SEED))
+register(
+    checks.check_real, names=K, name=("k", Opaque()), value=(0.5, NON_NEGATIVE), min=(0.0, Opaque())
+)
+register(checks.check_probability, names=K, name=("k", Opaque()), value=(0.5, Probability()))
+register(checks.check_bool, names=K, name=("k", Opaque()), value=(True, Flag()))
+register(
+    checks.check_in,
+    names=K,
+    name=("k", Opaque()),
+    value=("a", Choice(("a", "b"))),
+    choices=(("a", "b"), Opaque()),
+)
+register(
+    checks.check_instance,
+    names=K,
+    name=("k", Opaque()),
+    value=(torch.nn.Linear(1, 1), Instance()),
+    types=(torch.nn.Module, Opaque()),
+)
+register(checks.check_callable, names=K, name=("k", Opaque()), value=(print, Func()))
+register(
+    checks.check_device,
+    names=K,
+    name=("k", Opaque()),
+    value=("cpu", Other(bad_values=(None, 3, "no-such-device", 1.5))),
+)
+register(
+    checks.check_size, names={"n_elements": "k"}, name=("k", Opaque()), n_elements=(10, Count(0))
+)
+register(checks.check_interval, names=K, name=("k", Opaque()), value=((0.0, 1.0), Interval()))
+register(
+    checks.check_array,
+    names=K,
+    name=("k", Opaque()),
+    value=(X2, Array(like=X2)),
+    ndim=(2, Opaque()),
+)
+register(checks.check_labels, names=K, name=("k", Opaque()), value=(CLASSES, Labels()))
+register(
+    checks.check_scalar,
+    names=K,
+    name=("k", Opaque()),
+    value=(2.5, Other(bad_values=(NAN, INF, "3", True, 1j, None, np.ones(3), [[1.0, 2.0]]))),
+)
+RECIPES.append(
+    Recipe(
+        checks.check_same_length,
+        {
+            "a": (
+                np.zeros(2),
+                Other(bad_values=(None, 3, np.zeros(3)), odd_values=(np.zeros(2), [1, 2])),
+            )
+        },
+        call=lambda a: checks.check_same_length("k and other", a, np.zeros(2)),
+        names={"a": "k"},
+    )
+)
+
+# classic
+register(classic.squared_distances, A=(X2, Array(like=X2)), B=(X2[:4], Array(like=X2[:4])))
+register(
+    classic.knn_predict,
+    X_train=(X2, Array(like=X2)),
+    y_train=(
+        np.arange(12) % 3,
+        Other(bad_values=(None, np.zeros(5), np.full(12, NAN), np.full(12, 1j), "abc")),
+    ),
+    X_query=(X2[:4], Array(like=X2[:4])),
+    k=(3, Count(1)),
+)
+register(
+    classic.kmeans_plus_plus,
+    X=(X2, Array(like=X2)),
+    k=(3, Count(1)),
+    rng=(
+        Fresh(lambda: np.random.default_rng(0)),
+        Other(bad_values=(None, 0, np.random.RandomState(0), "rng")),
+    ),
+)
+register(
+    classic.lloyd,
+    X=(X2, Array(like=X2)),
+    centers=(X2[:3], Array(like=X2[:3])),
+    max_iter=(50, Count(0)),
+)
+register(
+    classic.inertia,
+    X=(X2, Array(like=X2)),
+    centers=(X2[:3], Array(like=X2[:3])),
+    labels=(np.arange(12) % 3, Labels()),
+)
+register(
+    classic.kmeans,
+    X=(X2, Array(like=X2)),
+    k=(3, Count(1)),
+    seed=(0, SEED),
+    n_init=(2, Count(1)),
+    max_iter=(50, Count(1)),
+)
+register(classic.pca, X=(X2, Array(like=X2)), n_components=(2, Count(1)))
+
+# data
+register(
+    data.linear_data,
+    m=(20, Count(1)),
+    n=(2, Count(1)),
+    noise=(0.1, NON_NEGATIVE),
+    seed=(0, SEED),
+    W=(None, Array(ndims=(1,), like=np.ones(2), optional=True)),
+    b=(0.5, Real()),
+)
+register(data.house_prices, m=(20, Count(1)), noise=(5.0, NON_NEGATIVE), seed=(0, SEED))
+register(data.digits, scale=(True, Flag()))
+register(data.wine)
+register(
+    data.blobs,
+    m=(30, Count(1)),
+    centers=(
+        3,
+        Other(
+            bad_values=(
+                0,
+                -1,
+                2.5,
+                True,
+                None,
+                "3",
+                10**12,
+                np.zeros((0, 2)),
+                np.full((2, 2), NAN),
+            ),
+            odd_values=(1, np.zeros((2, 2)), np.eye(3)),
+        ),
+    ),
+    n_features=(2, Count(1)),
+    std=(1.0, NON_NEGATIVE),
+    box=((-8.0, 8.0), Interval()),
+    seed=(0, SEED),
+)
+register(data.toy_reviews, n=(20, Count(1)), negated=(0.5, Probability()), seed=(0, SEED))
+register(data.toy_image, height=(16, Count(8)), width=(20, Count(8)))
+ROWS = Other(
+    bad_values=(None, "abc", 3.0, {"a": 1}, [[1.0], [2.0, 3.0]]),
+    odd_values=(np.zeros((3, 2)), torch.zeros(20, 1), [1, 2]),
+)
+register(
+    data.train_val_test_split,
+    X=(X2, ROWS),
+    y=(Y1, ROWS),
+    val=(0.25, Probability(max_open=True)),
+    test=(0.25, Probability(max_open=True)),
+    seed=(0, SEED),
+    shuffle=(True, Flag()),
+)
+
+# device
+register(device.available)
+register(device.best)
+register(
+    device.describe,
+    device=(
+        "cpu",
+        Other(
+            bad_values=(3, "no-such-device", 1.5, torch.zeros(1)),
+            odd_values=("cuda", "mps", torch.device("cpu")),
+            optional=True,
+        ),
+    ),
+)
+
+# linear
+register(linear.add_bias_column, X=(X2, Array(like=X2)))
+XY = {"X": (X2, Array(like=X2)), "Y": (Y1, Array(ndims=(1, 2), like=Y1))}
+register(linear.normal_equation, **XY, l2=(0.0, NON_NEGATIVE))
+register(linear.least_squares, **XY)
+register(
+    linear.gradient_descent,
+    X=(X2, Array(like=X2)),
+    y=(Y1, Array(ndims=(1, 2), like=Y1)),
+    lr=(0.01, POSITIVE),
+    epochs=(20, Count(1)),
+)
+W3 = np.array([1.0, -2.0, 0.5])
+register(
+    linear.predict,
+    X=(X2, Array(like=X2)),
+    W=(W3, Array(ndims=(1, 2), like=W3)),
+    b=(0.3, Other(bad_values=(NAN, "b", None, np.ones(5)), odd_values=(0.0, np.float64(1.0)))),
+)
+register(
+    linear.mse,
+    **XY,
+    W=(W3, Array(ndims=(1, 2), like=W3)),
+    b=(0.3, Other(bad_values=(NAN, "b", None, np.ones(5)))),
+)
+
+# metrics
+PAIR = {"y_true": (CLASSES, Labels()), "y_pred": (np.array([0, 1, 1, 2]), Labels())}
+register(metrics.accuracy, **PAIR)
+register(metrics.confusion_matrix, **PAIR, num_classes=(None, Count(1, optional=True)))
+register(
+    metrics.precision_recall_f1,
+    **PAIR,
+    average=("macro", Choice(("binary", "macro", "micro", None))),
+    pos_label=(1, Count(0, capped=False)),
+    zero_division=(
+        0.0,
+        Other(bad_values=("0", None, True, 0.5, -1.0, INF, 1j), odd_values=(0.0, 1.0, NAN)),
+    ),
+    ok=accept_any,  # zero_division=nan asks for NaN where a ratio is undefined
+)
+BINARY_ARGS = {
+    "y_true": (BINARY, Labels()),
+    "scores": (SCORES, Array(ndims=(1,), like=SCORES)),
+}
+register(metrics.roc_curve, **BINARY_ARGS, drop_intermediate=(True, Flag()))
+register(metrics.roc_auc, **BINARY_ARGS)
+register(metrics.precision_recall_curve, **BINARY_ARGS)
+register(metrics.average_precision, **BINARY_ARGS)
+register(
+    metrics.kfold_indices, n=(10, Count(2)), k=(3, Count(2)), shuffle=(True, Flag()), seed=(0, SEED)
+)
+
+# optim
+PARAMS = Other(bad_values=(None, torch.zeros(2), [], [1.0, 2.0], "params", 3), odd_values=())
+RATE = NON_NEGATIVE
+DECAY = Real(min=0.0, max=1.0, max_open=True)
+register(
+    optim.SGD,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    momentum=(0.9, RATE),
+    weight_decay=(0.0, RATE),
+)
+register(
+    optim.AdaGrad,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    eps=(1e-10, RATE),
+    eps_inside_sqrt=(False, Flag()),
+)
+register(
+    optim.RMSProp,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    rho=(0.9, DECAY),
+    eps=(1e-8, RATE),
+    eps_inside_sqrt=(False, Flag()),
+)
+register(
+    optim.Adam,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    betas=(
+        (0.9, 0.999),
+        Other(
+            bad_values=(
+                None,
+                0.9,
+                (0.9,),
+                (0.9, 0.99, 0.5),
+                (1.0, 0.9),
+                (NAN, 0.9),
+                ("0.9", 0.999),
+                (0.9, -0.1),
+            )
+        ),
+    ),
+    eps=(1e-8, RATE),
+    weight_decay=(0.0, RATE),
+    bias_correction=(True, Flag()),
+)
+register(
+    optim._FromScratch.step,
+    call=lambda self, closure: self.step(closure),
+    self=(Fresh(sgd), Opaque()),
+    closure=(None, Func(optional=True)),
+)
+register(
+    optim._FromScratch.add_param_group,
+    call=lambda self, param_group: self.add_param_group(param_group),
+    self=(Fresh(sgd), Opaque()),
+    param_group=(
+        Fresh(lambda: {"params": params(), "lr": 0.01}),
+        Other(
+            bad_values=(
+                None,
+                3,
+                "group",
+                {"lr": 0.1},
+                {"params": None},
+                {"params": params(), "lr": NAN},
+                {"params": params(), "momentum": -1.0},
+            )
+        ),
+    ),
+)
+
+# plot
+register(plot.use_style, call=lambda: matplotlib.rc_context()(plot.use_style)())
+
+
+def show_and_close(fig, alt, caption):
+    """plot.show, closing the figure even when show refuses its arguments."""
+    try:
+        return plot.show(fig, alt=alt, caption=caption)
+    finally:
+        if isinstance(fig, matplotlib.figure.Figure):
+            plt.close(fig)
+
+
+register(
+    plot.show,
+    call=show_and_close,
+    fig=(Fresh(lambda: plt.figure()), Instance(optional=True)),
+    alt=("a test figure", Other(bad_values=(None, "", "   ", 3, b"alt"))),
+    caption=(None, Other(bad_values=(3, b"c"), optional=True)),
+)
+register(plot.show_source, obj=(plot.use_style, Other(bad_values=(None, 3, "x", np.zeros(2), [1]))))
+register(
+    plot.warped_grid,
+    ax=(Fresh(axes), Instance()),
+    transform=(lambda P: P @ np.array([[1.0, 0.5], [0.0, 1.0]]), Func(optional=True)),
+    lim=(1.0, POSITIVE),
+    n_lines=(3, Count(2)),
+    color=(None, Other(bad_values=("not-a-colour", 3.5, [1, 2]), optional=True)),
+    basis=(True, Flag()),
+)
+
+# rl
+LAYOUT = Other(
+    bad_values=(
+        "S.G",
+        ("S.G", 3),
+        (),
+        ("S.G", "S"),
+        ("...", "..G"),
+        ("S..",),
+        None,
+        [[1, 2]],
+        ("",),
+    ),
+    odd_values=(("S.G",), ["S#", ".G"], ("S", "G")),
+)
+REWARDS = Other(
+    bad_values=(
+        None,
+        {"G": NAN},
+        {"GG": 1.0},
+        {3: 1.0},
+        [("G", 1.0)],
+        {"G": "1"},
+        {"#": 1.0},
+        {"G": True},
+    ),
+    odd_values=({"G": 1.0}, {"G": -1.0, "T": 0.0}),
+)
+register(
+    rl.GridWorld,
+    layout=(("S.G",), LAYOUT),
+    terminal_rewards=({"G": 1.0}, REWARDS),
+    step_reward=(0.0, Real()),
+)
+GRID = {"self": (ENV, Opaque())}
+register(rl.GridWorld.char, call=lambda self, state: self.char(state), **GRID, state=(0, Count(0)))
+register(
+    rl.GridWorld.is_terminal,
+    call=lambda self, state: self.is_terminal(state),
+    **GRID,
+    state=(0, Count(0)),
+)
+register(rl.GridWorld.free_states, call=lambda self: self.free_states(), **GRID)
+register(rl.GridWorld.reset, call=lambda self: self.reset(), **GRID)
+register(
+    rl.GridWorld.step,
+    call=lambda self, state, action: self.step(state, action),
+    **GRID,
+    state=(ENV.reset(), Count(0)),
+    action=(1, Count(0)),
+)
+ENV_KIND = Other(bad_values=(None, "maze", 3, object(), rl.DEFAULT_LAYOUT))
+register(
+    rl.q_learning,
+    env=(SMALL_ENV, ENV_KIND),
+    episodes=(5, Count(1)),
+    alpha=(0.5, Probability(min_open=True)),
+    gamma=(0.9, Probability()),
+    epsilon=(0.5, Probability()),
+    seed=(0, SEED),
+    max_steps=(10, Count(1)),
+)
+register(rl.greedy_policy, Q=(Q_ENV, Array(like=Q_ENV)))
+register(
+    rl.rollout,
+    env=(ENV, ENV_KIND),
+    policy=(
+        POLICY,
+        Other(
+            bad_values=(
+                None,
+                np.zeros(3),
+                np.full(30, 4),
+                np.full(30, 0.5),
+                np.full(30, NAN),
+                "up",
+            ),
+            odd_values=(np.zeros(30), np.full(30, 3)),
+        ),
+    ),
+    start=(None, Count(0, optional=True)),
+    max_steps=(None, Count(0, optional=True)),
+)
+register(
+    rl.value_iteration,
+    env=(SMALL_ENV, ENV_KIND),
+    gamma=(0.9, Real(min=0.0, max=1.0, max_open=True)),
+    tol=(1e-9, POSITIVE),
+    max_iter=(1000, Count(1)),
+)
+register(
+    rl.draw_gridworld,
+    env=(ENV, ENV_KIND),
+    Q=(Q_ENV, Array(like=Q_ENV)),
+    ax=(Fresh(axes), Instance()),
+    title=("t", Other(bad_values=(None, 3, b"t"))),
+)
+
+# schedulers
+register(
+    schedulers.triangular_lr,
+    t=(3, Count(0, capped=False)),
+    base_lr=(0.01, RATE),
+    max_lr=(0.1, RATE),
+    step_size_up=(4, Count(1, capped=False)),
+    step_size_down=(None, Count(1, capped=False, optional=True)),
+)
+GROUP_RATE = Other(bad_values=(NAN, INF, -1.0, "0.1", None, True, [0.1, 0.2], np.array([0.1, 0.2])))
+register(
+    schedulers.CyclicalLR,
+    optimizer=(Fresh(sgd), Other(bad_values=(None, "sgd", torch.zeros(2), 3))),
+    base_lr=(0.01, GROUP_RATE),
+    max_lr=(0.1, GROUP_RATE),
+    step_size_up=(4, Count(1, capped=False)),
+    step_size_down=(None, Count(1, capped=False, optional=True)),
+    last_epoch=(-1, Other(bad_values=(-2, 1.5, True, None, "0"))),
+)
+register(
+    schedulers.CyclicalLR.get_lr,
+    call=lambda self: self.get_lr(),
+    self=(Fresh(lambda: schedulers.CyclicalLR(sgd(), 0.01, 0.1, 4)), Opaque()),
+)
+
+# seeding (also exported as dlcourse.seed_everything)
+
+
+def seed_and_restore(seed, threads):
+    """seed_everything, then the thread count this test session had (a side effect undone)."""
+    before = torch.get_num_threads()
+    try:
+        return seeding.seed_everything(seed, threads)
+    finally:
+        torch.set_num_threads(before)
+
+
+register(
+    seeding.seed_everything,
+    call=seed_and_restore,
+    seed=(0, SEED),
+    threads=(2, Other(bad_values=(0, -1, 1.5, True, "2", NAN, 10**12), odd_values=(1, 2, None))),
+)
+
+# surfaces
+register(surfaces.ravine, p=(torch.zeros(3, 2), Points()), a=(1.0, Real()), b=(20.0, Real()))
+register(surfaces.rosenbrock, p=(torch.zeros(3, 2), Points()), a=(1.0, Real()), b=(100.0, Real()))
+register(surfaces.saddle, p=(torch.zeros(3, 2), Points()))
+SURFACE = Other(bad_values=(None, 3, "f", lambda p: p.sum()), odd_values=(surfaces.saddle,))
+register(
+    surfaces.grid,
+    f=(surfaces.saddle, SURFACE),
+    xlim=((-1.0, 1.0), Interval()),
+    ylim=((-1.0, 1.0), Interval()),
+    n=(5, Count(2)),
+)
+register(
+    surfaces.plot_contours,
+    ax=(Fresh(axes), Instance()),
+    f=(surfaces.saddle, SURFACE),
+    xlim=((-1.0, 1.0), Interval()),
+    ylim=((-1.0, 1.0), Interval()),
+    n=(8, Count(2)),
+    levels=(5, Count(1)),
+    log=(True, Flag()),
+)
+register(
+    surfaces.trajectory,
+    f=(surfaces.rosenbrock, Other(bad_values=(None, 3, "f", lambda p: p))),
+    start=((-1.0, 1.0), Array(ndims=(1,), like=np.array([-1.0, 1.0]))),
+    make_optimizer=(
+        lambda ps: optim.SGD(ps, lr=1e-3),
+        Other(bad_values=(None, 3, lambda ps: None, lambda ps: "sgd")),
+    ),
+    steps=(5, Count(0)),
+)
+register(
+    surfaces.steps_to,
+    losses=([5.0, 2.0, 0.5], Array(ndims=(1,), finite=False, nonempty=False)),
+    threshold=(1.0, Real()),
+)
+
+# timing
+register(timing.synchronizer, device=("cpu", Other(bad_values=(None, 3, "no-such-device", 1.5))))
+register(
+    timing.timeit_median,
+    fn=(lambda: None, Func()),
+    repeats=(2, Count(1)),
+    number=(2, Count(1)),
+    warmup=(0, Count(0)),
+    sync=(None, Func(optional=True)),
+)
+SIZES = np.array([10.0, 20.0, 40.0])
+register(
+    timing.log_log_slope,
+    sizes=(
+        SIZES,
+        Other(
+            bad_values=(
+                None,
+                "abc",
+                [10.0],
+                [10.0, -20.0, 40.0],
+                [10.0, NAN, 40.0],
+                np.zeros((3, 3)),
+            )
+        ),
+    ),
+    seconds=(SIZES**2, Other(bad_values=(None, [1.0], [1.0, 0.0, 4.0], [1.0, INF, 4.0], "s"))),
+)
+
+# workflow
+register(workflow.LinearRegressionModel, seed=(0, Count(0, optional=True)))
+register(
+    workflow.LinearRegressionModel.forward,
+    call=lambda self, x: self(x),
+    self=(Fresh(lambda: workflow.LinearRegressionModel(seed=0)), Opaque()),
+    x=(
+        torch.zeros(4, 1),
+        Other(bad_values=(None, np.zeros((3, 1)), torch.zeros(3), torch.zeros(3, 2), "x")),
+    ),
+)
+register(
+    workflow.l1_steps_needed,
+    start=(0.0, Real()),
+    target=(1.0, Real()),
+    lr=(0.1, POSITIVE),
+    max_grad=(1.0, POSITIVE),
+)
+
+# the training loop: dlcourse.batches, train, checkpoint, progress
+TRAIN_X = X2[:8].astype(np.float32)
+TRAIN_Y = (X2[:8, 0] > 0).astype(np.int64)  # class labels: accuracy is a number, not NaN
+
+
+def tiny_model():
+    torch.manual_seed(0)
+    return torch.nn.Linear(3, 2)
+
+
+def tiny_loader():
+    return batches.make_loader(TRAIN_X, TRAIN_Y, batch_size=4)
+
+
+def tiny_sgd_for(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+OPTIMIZER = "<an SGD on the model>"  # the valid value: built on the very model of the call
+
+
+def trained(call):
+    """``call`` with ``optimizer=OPTIMIZER`` replaced by an optimizer on the call's model."""
+
+    def run(model, optimizer=OPTIMIZER, **kwargs):
+        if optimizer is OPTIMIZER:
+            host = model if isinstance(model, torch.nn.Module) else tiny_model()
+            optimizer = tiny_sgd_for(host)
+        return call(model=model, optimizer=optimizer, **kwargs)
+
+    return run
+
+
+MODEL = Instance()
+LOADER = Other(bad_values=(None, 3, "loader", [], np.zeros(2), torch.zeros(4), object()))
+LOSS_FN = Func()
+DEVICE_ARG = Other(bad_values=("tpu", "not a device", 3.5, "cuda:99"), optional=True)
+SCHEDULER = Other(bad_values=(3, "cosine", object()), optional=True)
+AMP = Other(bad_values=("yes", 3, torch.float64, "bf16"), odd_values=(False, True, "auto"))
+CLIP = Real(min=0.0, min_open=True, optional=True)
+CROSS_ENTROPY = torch.nn.CrossEntropyLoss()
+
+register(
+    batches.make_loader,
+    X=(TRAIN_X, Array(ndims=(2, 1, 3), like=TRAIN_X)),
+    y=(TRAIN_Y, Other(bad_values=(None, "y", np.zeros(3), np.zeros((0,))))),
+    batch_size=(4, Count(1)),
+    shuffle=(False, Flag()),
+    ok=lambda loader: sum(len(xb) for xb, _ in loader) == len(TRAIN_X),
+)
+register(
+    batches.evaluate,
+    model=(Fresh(tiny_model), MODEL),
+    loader=(Fresh(tiny_loader), LOADER),
+    loss_fn=(CROSS_ENTROPY, LOSS_FN),
+    device=("cpu", DEVICE_ARG),
+)
+register(
+    batches.predict,
+    model=(Fresh(tiny_model), MODEL),
+    X=(TRAIN_X, Array(like=TRAIN_X)),
+    device=("cpu", DEVICE_ARG),
+)
+register(
+    train.train_epoch,
+    call=trained(train.train_epoch),
+    model=(Fresh(tiny_model), MODEL),
+    loader=(Fresh(tiny_loader), LOADER),
+    loss_fn=(CROSS_ENTROPY, LOSS_FN),
+    optimizer=(OPTIMIZER, Instance()),
+    device=("cpu", DEVICE_ARG),
+    scheduler=(None, SCHEDULER),
+    clip_grad_norm=(None, CLIP),
+    amp=(False, AMP),
+    accumulate=(1, Count(1)),
+    scaler=(None, Opaque()),
+)
+register(
+    train.fit,
+    call=trained(train.fit),
+    ok=lambda history: len(history.train_loss) >= 1 and np.isfinite(history.train_loss).all(),
+    model=(Fresh(tiny_model), MODEL),
+    train_loader=(Fresh(tiny_loader), LOADER),
+    val_loader=(Fresh(tiny_loader), Other(bad_values=(3, "loader", [], np.zeros(2)))),
+    loss_fn=(CROSS_ENTROPY, LOSS_FN),
+    optimizer=(OPTIMIZER, Instance()),
+    epochs=(2, Count(1)),
+    scheduler=(None, SCHEDULER),
+    device=("cpu", DEVICE_ARG),
+    patience=(None, Count(1, optional=True)),
+    monitor=("val_loss", Choice(("val_loss", "val_acc"))),
+    checkpoint_path=(None, Opaque()),
+    resume_from=(None, Opaque()),
+    progress=(None, Other(bad_values=(-1, "always", 2.5, [1]), odd_values=(0, 1, "auto"))),
+    batch_scheduler=(None, SCHEDULER),
+    clip_grad_norm=(None, CLIP),
+    amp=(False, AMP),
+    accumulate=(1, Count(1)),
+)
+register(train.History, ok=lambda history: history.train_loss == [])
+register(checkpoint.is_main_process, ok=lambda main: main is True)
+register(checkpoint.rng_state, ok=lambda state: "torch" in state or "cpu" in state or state)
+register(
+    checkpoint.set_rng_state,
+    ok=lambda result: result is None,
+    state=(Fresh(checkpoint.rng_state), Other(bad_values=(None, 3, "state", {}, {"x": 1}))),
+)
+
+
+def saved_checkpoint():
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="dlcourse-bad-input-")
+    path = f"{folder}/ckpt.pt"
+    model = tiny_model()
+    checkpoint.save_checkpoint(path, model, tiny_sgd_for(model))
+    return path
+
+
+PATH = Other(bad_values=(None, 3, ["a"], object()))
+register(
+    checkpoint.save_checkpoint,
+    call=trained(checkpoint.save_checkpoint),
+    ok=lambda result: True,
+    path=(Fresh(lambda: saved_checkpoint()), PATH),
+    model=(Fresh(tiny_model), MODEL),
+    optimizer=(OPTIMIZER, Instance()),
+    scheduler=(None, SCHEDULER),
+    history=(None, Other(bad_values=(3, "history"), optional=True)),
+    extra=(None, Other(bad_values=(3, "extra", [1]), optional=True)),
+)
+register(
+    checkpoint.load_checkpoint,
+    ok=lambda result: isinstance(result, dict),
+    path=(Fresh(saved_checkpoint), Other(bad_values=(None, 3, ["a"], "/no/such/file.pt"))),
+    model=(Fresh(tiny_model), MODEL),
+    optimizer=(None, Other(bad_values=(3, "sgd", object()), optional=True)),
+    scheduler=(None, SCHEDULER),
+    map_location=(None, Other(bad_values=(3.5, "tpu"), optional=True)),
+    restore_rng=(False, Flag()),
+)
+register(
+    progress.bar,
+    ok=lambda result: list(result) == [1, 2, 3],
+    iterable=([1, 2, 3], Other(bad_values=(None, 3, 2.5))),
+    enabled=(False, Flag()),
+)
+register(
+    progress.bar_wanted,
+    ok=lambda wanted: wanted is False,
+    environ=(
+        {"DLCOURSE_PROGRESS": "0"},
+        Other(bad_values=(3, "env", ["a"], {"DLCOURSE_PROGRESS": "maybe"}), optional=True),
+    ),
+    stream=(None, Other(bad_values=(3, "stderr"), optional=True)),
+    names={"environ": "environ"},
+)
+register(
+    plot.shorten_docstrings,
+    ok=lambda text: isinstance(text, str),
+    source=('def f():\n    """One.\n\n    Two."""\n', Other(bad_values=(None, 3, b"x", "def ("))),
+)
+
+REGISTRY = {recipe.target: recipe for recipe in RECIPES}
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def public_callables() -> dict:
+    """Every public function, class and method of dlcourse outside EXCLUDED_MODULES.
+
+    Public: named in a module's ``__all__`` (or not starting with "_" where there is none),
+    defined in dlcourse; for a class, its methods defined in dlcourse whose names do not start
+    with "_", and Value's operators.
+    """
+    modules = [dlcourse] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(dlcourse.__path__, "dlcourse.")
+        if info.name not in EXCLUDED_MODULES
+    ]
+    found: dict = {}
+    for module in modules:
+        names = getattr(module, "__all__", None)
+        if names is None:  # no __all__: the public names the module defines itself
+            names = [
+                n
+                for n, obj in vars(module).items()
+                if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__
+            ]
+        for name in names:
+            obj = getattr(module, name)
+            home = getattr(obj, "__module__", "") or ""
+            if not callable(obj) or not home.startswith("dlcourse") or home in EXCLUDED_MODULES:
+                continue
+            if inspect.isclass(obj) and issubclass(obj, BaseException):
+                continue
+            found.setdefault(obj, f"{module.__name__}.{name}")
+            if not inspect.isclass(obj):
+                continue
+            for attr, member in inspect.getmembers(obj, inspect.isfunction):
+                public = not attr.startswith("_") or attr in OPERATORS | {"__neg__"}
+                if public and member.__module__.startswith("dlcourse"):
+                    found.setdefault(member, f"{module.__name__}.{name}.{attr}")
+    return found
+
+
+PUBLIC = public_callables()
+
+
+def label(recipe: Recipe) -> str:
+    return PUBLIC.get(recipe.target, recipe.target.__qualname__).removeprefix("dlcourse.")
+
+
+def test_every_public_function_is_registered():
+    missing = sorted(name for obj, name in PUBLIC.items() if obj not in REGISTRY)
+    assert not missing, (
+        "give these a valid-call recipe in tests/test_bad_input.py, so that bad input is thrown "
+        f"at them too: {missing}"
+    )
+
+
+def test_the_registry_holds_only_public_functions_once_each():
+    stale = [r.target.__qualname__ for r in RECIPES if r.target not in PUBLIC]
+    assert not stale, f"not public (renamed or removed?): {stale}"
+    assert len(REGISTRY) == len(RECIPES), "a function is registered twice"
+
+
+@pytest.fixture(autouse=True)
+def close_stray_figures():
+    yield
+    for number in plt.get_fignums():
+        if number != FIG.number:
+            plt.close(number)
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=label)
+def test_the_valid_call_works(recipe):
+    # A recipe must be a real call: otherwise every bad value would "raise" for the wrong reason.
+    with guarded():
+        result = recipe.invoke()
+    assert recipe.ok(result), f"{label(recipe)}: the valid call gave {result!r:.200}"
+
+
+FUZZED = [r for r in RECIPES if r.fuzzable()]
+
+
+WARM: set = set()
+
+
+def warm_up(recipe: Recipe) -> None:
+    """Make the valid call once, unguarded: a first call may import a large module (torch's
+    compiler stack on an optimizer's first step, scikit-learn's datasets), which the hang
+    detector must not mistake for a hang on a busy machine."""
+    if recipe.target not in WARM:
+        recipe.invoke()
+        WARM.add(recipe.target)
+
+
+@pytest.mark.parametrize("recipe", FUZZED, ids=label)
+def test_malformed_arguments_raise_a_clear_error(recipe):
+    warm_up(recipe)
+    problems = [
+        problem
+        for name in recipe.fuzzable()
+        for value in recipe.args[name][1].bad()
+        if (problem := outcome(recipe, name, value, must_raise=True)) is not None
+    ]
+    assert not problems, f"{label(recipe)}:\n  " + "\n  ".join(problems)
+
+
+def odd_arguments(recipe: Recipe) -> list[str]:
+    return [n for n in recipe.fuzzable() if not recipe.args[n][1].odd().is_empty]
+
+
+WITH_ODD = [r for r in FUZZED if odd_arguments(r)]
+
+
+@pytest.mark.parametrize("recipe", WITH_ODD, ids=label)
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI stays reproducible
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=st.data())
+def test_odd_arguments_raise_a_clear_error_or_give_a_right_answer(recipe, data):
+    warm_up(recipe)
+    name = data.draw(st.sampled_from(odd_arguments(recipe)), label="argument")
+    value = data.draw(recipe.args[name][1].odd(), label=name)
+    problem = outcome(recipe, name, value, must_raise=False)
+    assert problem is None, f"{label(recipe)}: {problem}"
