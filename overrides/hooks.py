@@ -4,11 +4,10 @@
    the page bytes and its config, so an edit in ``src/dlcourse`` would keep serving the old
    outputs. We point its ``cache_dir`` at a folder named by a hash of ``src/``: a change there
    means an empty cache, and every chapter runs again.
-2. MathJax is served from the site itself (copied from the ``jupyter-server-mathjax`` package),
-   so equations typeset offline.
-3. Every chapter is also written as an ``.ipynb`` beside its page, for the download button.
-4. A cell that fails at build time is reported with its page and the line of its code block,
+2. A cell that fails at build time is reported with its page and the line of its code block,
    as the test suite reports it (nbclient alone prints the cell, not where it lives).
+
+What only the built site needs (MathJax, the notebooks, light pages) is in ``site_hooks.py``.
 """
 
 from __future__ import annotations
@@ -18,21 +17,10 @@ import logging
 import shutil
 from pathlib import Path
 
-import jupytext
-
 log = logging.getLogger("mkdocs.hooks.dlcourse")
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src" / "dlcourse"
-MATHJAX_DEST = "assets/mathjax"
-# Loaded by the `local/dlcourse` entry of the MathJax URL in mkdocs.yml.
-MATHJAX_LOCAL_CONFIG = """\
-MathJax.Hub.Config({
-  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
-  SVG: {font: "STIX-Web"}
-});
-MathJax.Ajax.loadComplete("[MathJax]/config/local/dlcourse.js");
-"""
 
 
 def source_hash(sources: Path = SOURCES) -> str:
@@ -107,35 +95,3 @@ def on_config(config):
                 if old.is_dir() and old != cache_dir:
                     shutil.rmtree(old, ignore_errors=True)
     return config
-
-
-def _copy_mathjax(site_dir: Path) -> None:
-    import jupyter_server_mathjax
-
-    static = Path(jupyter_server_mathjax.__file__).parent / "static"
-    dest = site_dir / MATHJAX_DEST
-    if dest.exists():
-        shutil.rmtree(dest)
-    # Localisations are not needed for an English site and are a sixth of the size.
-    shutil.copytree(static, dest, ignore=shutil.ignore_patterns("localization"))
-    # The package carries the STIX-Web fonts only: without this, MathJax asks for its TeX
-    # fonts, gets 404s and falls back to whatever the system has.
-    local = dest / "config" / "local"
-    local.mkdir(parents=True, exist_ok=True)
-    (local / "dlcourse.js").write_text(MATHJAX_LOCAL_CONFIG, encoding="utf-8")
-
-
-def _write_notebooks(config) -> None:
-    docs = Path(config["docs_dir"])
-    site = Path(config["site_dir"])
-    for page in sorted((docs / "chapters").glob("*.md")):
-        notebook = jupytext.read(page)
-        target_dir = site / "chapters" / page.stem
-        target_dir.mkdir(parents=True, exist_ok=True)
-        jupytext.write(notebook, target_dir / f"{page.stem}.ipynb", fmt="ipynb")
-
-
-def on_post_build(config):
-    _copy_mathjax(Path(config["site_dir"]))
-    _write_notebooks(config)
-    log.info("dlcourse: copied MathJax and wrote chapter notebooks")
