@@ -1,0 +1,300 @@
+"""Chapter pages as the build writes them: light, in Material's markup, every link checked.
+
+A two-chapter fixture book is built once (tiny cells, a second each); the book itself is
+checked through ``site_build.book_site`` (the real ``site/`` when fresh, else a small build).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import re
+import textwrap
+
+import nbformat
+import numpy
+import pytest
+import torch
+from bs4 import BeautifulSoup
+from site_build import PAGE_BUDGET, ROOT, book_site, build, chapters, site_helpers, write_config
+
+HEADER = (ROOT / "docs" / "chapters" / "04-linear-regression.md").read_text(encoding="utf-8")
+HEADER = "---" + HEADER.split("---")[1] + "---\n"
+
+FIXTURE = {
+    "index.md": """\
+        # Home
+
+        Start with [the fixture chapter](chapters/01-fixture.md).
+        """,
+    "chapters/01-fixture.md": """\
+        # A fixture chapter
+
+        **You need:** [the other chapter](02-other.md), its [first section](02-other.md#a-section).
+
+        ```python
+        import matplotlib.pyplot as plt
+
+        from dlcourse import plot
+
+        answer = 21 * 2
+        print(f"answer = {answer}")
+        ```
+
+        ```python tags=["checks"]
+        # the answer is forty-two
+        assert answer == 42
+        print("checked: the answer")
+        ```
+
+        ```python tags=["checks"]
+        assert answer > 0
+        ```
+
+        A wide equation, which must scroll rather than be cut off:
+
+        $$a_1 + a_2 + a_3 + a_4 + a_5 + a_6 + a_7 + a_8 + a_9 + a_{10} + a_{11} + a_{12} + a_{13}
+        + a_{14} + a_{15} + a_{16} + a_{17} + a_{18} + a_{19} + a_{20} = b$$
+
+        ```python
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        plot.show(fig, alt="A straight line.")
+        ```
+        """,
+    "chapters/02-other.md": """\
+        # The other chapter
+
+        ## A section
+
+        Back to [the fixture](01-fixture.md).
+
+        ```python
+        print("other")
+        ```
+        """,
+}
+NAV = ["index.md", "chapters/01-fixture.md", "chapters/02-other.md"]
+
+
+def _write_docs(root, files):
+    for name, text in files.items():
+        path = root / "docs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = textwrap.dedent(text)
+        path.write_text(HEADER + "\n" + text if name.startswith("chapters/") else text)
+    return root / "docs"
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fixture-book")
+    docs = _write_docs(tmp, FIXTURE)
+    config = write_config(tmp, docs, execute=["01-fixture.md", "02-other.md"], nav=NAV)
+    result = build(config, strict=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tmp / "site"
+
+
+def _page(site, slug):
+    return BeautifulSoup((site / "chapters" / slug / "index.html").read_text(), "html.parser")
+
+
+def test_checks_cells_fold_into_one_closed_details(fixture_site):
+    page = _page(fixture_site, "01-fixture")
+    folds = page.select("details.dl-checks")
+    assert len(folds) == 1, "two consecutive checks cells make one fold"
+    fold = folds[0]
+    assert not fold.has_attr("open"), "checks are closed until the reader opens them"
+    assert fold.summary.get_text() == "Checked on this page: the answer is forty-two"
+    assert len(fold.select(".jp-CodeCell")) == 2
+    assert "assert answer == 42" in fold.get_text()
+    assert "checked: the answer" in fold.get_text(), "the checks' output stays with them"
+    # The teaching cell before it is not folded.
+    first = page.select_one(".jp-CodeCell")
+    assert first.find_parent("details") is None and "answer = 42" in first.get_text()
+
+
+def test_chapter_page_is_light_and_in_materials_markup(fixture_site):
+    html = (fixture_site / "chapters" / "01-fixture" / "index.html").read_text()
+    page = BeautifulSoup(html, "html.parser")
+    assert "<style" not in html, "nbconvert's stylesheet must not be inlined"
+    assert "data:image" not in html, "figures must be files, not base64"
+    assert not page.select("clipboard-copy, .clipboard-copy-txt, .celltoolbar")
+    assert not [s for s in page.find_all("script") if "mermaid" in s.get_text()]
+    code = page.select(".jp-CodeCell > div.language-python.highlight > pre > code")
+    assert len(code) == 4, "every code cell is a Material code block (its copy button needs it)"
+    (figure,) = page.select(".dl-figure img")
+    assert figure["alt"] == "A straight line."
+    assert figure["loading"] == "lazy" and figure["src"].endswith(".svg")
+    assert int(figure["width"]) > 0 and int(figure["height"]) > 0
+    svg = (fixture_site / "chapters" / "01-fixture" / figure["src"]).read_bytes()
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg[:500]
+
+
+def test_links_between_chapters_point_at_the_built_pages(fixture_site):
+    page = _page(fixture_site, "01-fixture")
+    hrefs = {a.get_text(): a["href"] for a in page.select(".jp-RenderedMarkdown a[href]")}
+    assert hrefs["the other chapter"] == "../02-other/"
+    assert hrefs["first section"] == "../02-other/#a-section"
+    assert (fixture_site / "chapters" / "02-other" / "index.html").is_file()
+    other = _page(fixture_site, "02-other")
+    assert other.find(id="a-section") is not None
+
+
+def test_provenance_comes_from_the_kernel_that_ran_the_page(fixture_site):
+    line = _page(fixture_site, "01-fixture").select_one("p.dl-provenance")
+    assert line is not None, "every executed chapter says when and with what it ran"
+    text = line.get_text()
+    # The kernel runs this interpreter and these packages (the build inherits our environment).
+    for expected in (
+        f"Python {platform.python_version()}",
+        f"PyTorch {torch.__version__}",
+        f"NumPy {numpy.__version__}",
+    ):
+        assert expected in text, f"{expected!r} not in {text!r}"
+    assert re.search(r"executed on \d{4}-\d\d-\d\d \d\d:\d\d UTC", text)
+    assert re.search(r" on (the CPU|a CUDA GPU|an Apple GPU)", text)
+    # Last on the page, after the chapter's own cells.
+    assert line.find_next(class_="jp-Cell") is None
+
+
+def test_downloaded_notebook_installs_first_and_links_to_the_site(fixture_site):
+    path = fixture_site / "chapters" / "01-fixture" / "01-fixture.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    assert f"pip install torch=={torch.__version__.split('+')[0]}" in first.source
+    assert "git+https://github.com/dlcourse/dlcourse" in first.source
+    assert "https://dlcourse.github.io/dlcourse/chapters/01-fixture/" in first.source
+    text = "\n".join(cell.source for cell in notebook.cells)
+    assert "(https://dlcourse.github.io/dlcourse/chapters/02-other/#a-section)" in text
+    assert ".md)" not in text, "no link may point at a Markdown file outside the site"
+    assert not any("_dl_provenance" in cell.source for cell in notebook.cells)
+    tags = [cell.metadata.get("tags", []) for cell in notebook.cells if cell.cell_type == "code"]
+    assert tags.count(["checks"]) == 2, "the checks cells keep their tag"
+
+
+BROKEN = {
+    **FIXTURE,
+    "index.md": FIXTURE["index.md"]
+    + "[a page that is gone](chapters/98-gone.md) and [no anchor](chapters/02-other.md#nope)\n",
+    "chapters/02-other.md": FIXTURE["chapters/02-other.md"]
+    + "[a missing chapter](99-missing.md) and [a missing section](01-fixture.md#no-such)\n",
+}
+
+
+def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path):
+    docs = _write_docs(tmp_path, BROKEN)
+    # Rendered as notebooks, not run: link checking does not need the outputs.
+    config = write_config(
+        tmp_path, docs, execute=["01-fixture.md", "02-other.md"], nav=NAV, run_cells=False
+    )
+    result = build(config, strict=True)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    for needle in (
+        "'chapters/02-other.md' contains a link '99-missing.md'",  # chapter, page
+        "'chapters/02-other.md' contains a link '01-fixture.md#no-such'",  # chapter, anchor
+        "'index.md' contains a link 'chapters/98-gone.md'",  # plain page, page
+        "'index.md' contains a link 'chapters/02-other.md#nope'",  # plain page, anchor
+    ):
+        assert needle in output, f"missing warning: {needle}\n{output}"
+
+
+def test_highlight_keeps_every_character_and_materials_colours():
+    highlight = site_helpers().highlight
+    source = 'def f(x: int = 3) -> str:\n    return f"{x!r} & <b>"  # note\n'
+    html = highlight.highlight(source, "python")
+    fragment = BeautifulSoup(html, "html.parser")
+    assert fragment.get_text() == source
+    colours = {span.get_text().strip(): span["class"] for span in fragment.find_all("span")}
+    assert colours["def"] == ["k"] and colours["return"] == ["k"] and colours["f"] == ["nf"]
+    assert colours["int"] == ["nb"] and colours["3"] == ["m"] and colours["# note"] == ["c"]
+    assert "&amp; &lt;b&gt;" in html
+    assert not any(c in ("p", "o") for cls in colours.values() for c in cls), (
+        "operators and punctuation are left bare"
+    )
+
+
+# --- the book ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    return book_site(tmp_path_factory)
+
+
+def test_every_executed_chapter_is_within_the_page_budget(book):
+    site, executed = book
+    sizes = {
+        name: (site / "chapters" / name.removesuffix(".md") / "index.html").stat().st_size
+        for name in executed
+    }
+    over = {name: size for name, size in sizes.items() if size > PAGE_BUDGET}
+    assert not over, f"chapter pages over {PAGE_BUDGET:,} bytes of HTML: {over}"
+
+
+def test_every_chapter_has_its_notebook(book):
+    site, _ = book
+    for name in chapters():
+        slug = name.removesuffix(".md")
+        notebook = nbformat.read(site / "chapters" / slug / f"{slug}.ipynb", as_version=4)
+        assert "pip install" in notebook.cells[0].source
+
+
+async def _execute_all(paths, workdir, parallel):
+    from nbclient import NotebookClient
+
+    limit = asyncio.Semaphore(parallel)
+
+    async def run(path):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            notebook,
+            kernel_name="python3",
+            timeout=300,
+            resources={"metadata": {"path": str(workdir / path.stem)}},
+        )
+        (workdir / path.stem).mkdir()
+        async with limit:
+            try:
+                await client.async_execute()
+            except Exception as error:  # noqa: BLE001  (reported with the chapter's name)
+                return f"{path.name}: {type(error).__name__}: {str(error)[-2000:]}"
+        return None
+
+    return [e for e in await asyncio.gather(*(run(p) for p in paths)) if e]
+
+
+def test_every_downloaded_notebook_executes_top_to_bottom(book, tmp_path):
+    """What a reader downloads runs in a fresh kernel, top to bottom (nbclient), every chapter.
+
+    The chapters set their own thread counts (mostly one), so the notebooks run side by side,
+    one per core.
+    """
+    site, _ = book
+    paths = [
+        site / "chapters" / n.removesuffix(".md") / f"{n.removesuffix('.md')}.ipynb"
+        for n in chapters()
+    ]
+    parallel = max(1, min(len(paths), len(os.sched_getaffinity(0))))
+    failures = asyncio.run(_execute_all(paths, tmp_path, parallel))
+    assert not failures, "\n\n".join(failures)
+
+
+def test_notebook_links_resolve_to_pages_of_the_site(book):
+    site, _ = book
+    base = "https://dlcourse.github.io/dlcourse/"
+    for name in chapters():
+        slug = name.removesuffix(".md")
+        text = json.dumps(
+            nbformat.read(site / "chapters" / slug / f"{slug}.ipynb", as_version=4).cells
+        )
+        for url in re.findall(re.escape(base) + r"([^)\s\"#>]*)", text):
+            assert (site / url / "index.html").is_file() or (site / url).is_file(), (
+                f"{name}: the notebook links to {base}{url}, which the site does not have"
+            )
