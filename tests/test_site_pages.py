@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import textwrap
 
 import nbformat
@@ -80,6 +81,8 @@ NAV = ["index.md", "chapters/01-fixture.md", "chapters/02-other.md"]
 
 
 def _write_docs(root, files):
+    # The book's stylesheets and scripts, which mkdocs.yml names.
+    shutil.copytree(ROOT / "docs" / "assets", root / "docs" / "assets")
     for name, text in files.items():
         path = root / "docs" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -298,3 +301,51 @@ def test_notebook_links_resolve_to_pages_of_the_site(book):
             assert (site / url / "index.html").is_file() or (site / url).is_file(), (
                 f"{name}: the notebook links to {base}{url}, which the site does not have"
             )
+
+
+def test_extract_images_writes_each_figure_once_with_its_size():
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    page = site_helpers().notebook_page
+    fig, ax = plt.subplots(figsize=(2, 1), dpi=50)
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png")
+    fig.savefig(svg, format="svg")
+    plt.close(fig)
+    uri = {
+        "png": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
+        "svg": "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode(),
+    }
+    html = (
+        f'<img src="{uri["png"]}" alt="a"><img src="{uri["svg"]}" alt="b">'
+        f'<img src="{uri["png"]}" alt="the same figure again">'
+    )
+    out, images = page.extract_images(html)
+    assert sorted(i.name.rsplit(".", 1)[1] for i in images) == ["png", "svg"]
+    assert {i.data for i in images} == {png.getvalue(), svg.getvalue()}
+    imgs = BeautifulSoup(out, "html.parser").find_all("img")
+    assert [i["alt"] for i in imgs] == ["a", "b", "the same figure again"]
+    assert imgs[0]["src"] == imgs[2]["src"] and imgs[0]["src"].endswith(".png")
+    assert (imgs[0]["width"], imgs[0]["height"]) == ("100", "50")  # 2 x 1 inches at 50 dpi
+    assert (imgs[1]["width"], imgs[1]["height"]) == ("192", "96")  # 144 x 72 pt, 96 px per inch
+    assert all(i["loading"] == "lazy" for i in imgs)
+
+
+def test_notebook_links_are_rewritten_to_the_site():
+    download = site_helpers().download
+    pages = {"chapters/02-b.md": "chapters/02-b/", "assets/x.svg": "assets/x.svg"}
+    resolve = download.link_resolver("chapters/01-a.md", pages.get, "https://host/book/")
+    text = (
+        "[b](02-b.md), [b's part](02-b.md#part), ![x](../assets/x.svg), "
+        '<a href="02-b.md">b</a>, [web](https://example.org/a.md), [here](#top), '
+        "[gone](99-gone.md)"
+    )
+    assert download.rewrite_links(text, resolve) == (
+        "[b](https://host/book/chapters/02-b/), [b's part](https://host/book/chapters/02-b/#part), "
+        "![x](https://host/book/assets/x.svg), "
+        '<a href="https://host/book/chapters/02-b/">b</a>, [web](https://example.org/a.md), '
+        "[here](#top), [gone](99-gone.md)"
+    )

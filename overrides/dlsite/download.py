@@ -25,8 +25,8 @@ imports. Install them once, PyTorch first and pinned to the version this page wa
 (for a CPU-only wheel add `--index-url https://download.pytorch.org/whl/cpu`):
 
 ```
-pip install torch=={torch}
-pip install "dlcourse @ git+{repository}"
+pip install {torch}
+pip install {package}
 ```
 
 This notebook is a chapter of *{site_name}*; read it online, with its outputs, at
@@ -85,7 +85,10 @@ def build_notebook(
             cell.source = rewrite_links(cell.source, resolve)
     install = nbformat.v4.new_markdown_cell(
         INSTALL_TEXT.format(
-            torch=torch_version, repository=repository, site_name=site_name, page_url=page_url
+            torch=f"torch=={torch_version}" if torch_version else "torch",
+            package=f'"dlcourse @ git+{repository}"' if repository else "dlcourse",
+            site_name=site_name,
+            page_url=page_url,
         )
     )
     if notebook.nbformat_minor < 5:
