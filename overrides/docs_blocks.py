@@ -293,6 +293,10 @@ class DocsBlockError(Exception):
     """A docs code block raised: the message names the page and the failing line."""
 
 
+# Run in the page's kernel after its last cell, as a cell of its own (see execute).
+PROVENANCE_SOURCE = (Path(__file__).parent / "dlsite" / "provenance_cell.py").read_text("utf-8")
+PROVENANCE_TAG = "dl-provenance"  # the tag overrides/dlsite/notebook_page.py renders
+
 # Run in the kernel after the page: what the page imported and how much CPU it used.
 _REPORT = """\
 import json as _json, platform as _platform, sys as _sys, time as _time
@@ -330,6 +334,7 @@ def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -
         A ``Run``. A failing cell does not raise: ``run.failure`` says where, and the cells
         after it are left unexecuted in ``run.notebook``.
     """
+    import nbformat
     from jupyter_client import AsyncKernelManager
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
@@ -385,6 +390,17 @@ def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -
                     failure = _failure(page, cell, error)
                     break
                 executed += 1
+            if failure is None:
+                # When, with what and on which device the page ran: the last cell of the page
+                # the site shows (tagged, so the site renders it as one line), not of the
+                # notebook a reader downloads.
+                provenance = nbformat.v4.new_code_cell(
+                    PROVENANCE_SOURCE, metadata={"tags": [PROVENANCE_TAG]}
+                )
+                if nb.nbformat_minor < 5:  # cell ids came with nbformat 4.5
+                    del provenance["id"]
+                nb.cells.append(provenance)
+                client.execute_cell(provenance, len(nb.cells) - 1, store_history=False)
             report = json.loads(probe(_REPORT).strip().splitlines()[-1])
     return Run(
         page=page,

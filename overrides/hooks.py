@@ -100,7 +100,10 @@ def on_pre_page(page, config, files):
     if not plugin.should_include(page.file):
         return page
     source = Path(page.file.abs_src_path)
-    run = docs_blocks.cached_execute(source)
+    if not config["extra"].get("dlcourse_execute", True):  # a test build of the page machinery
+        run = docs_blocks.Run(source, docs_blocks.notebook(source), 0, [], None, 0.0, [])
+    else:
+        run = docs_blocks.cached_execute(source)
     nb = run.notebook
     if run.failure is not None:
         if not _serving:

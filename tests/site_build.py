@@ -1,7 +1,13 @@
-"""Build a small copy of the site for tests: the real mkdocs.yml, with only chosen chapters run."""
+"""Build a small copy of the site for tests: the real mkdocs.yml, with only chosen chapters run.
+
+``book_site`` gives the tests one built book per session: the ``site/`` that ``mkdocs build``
+just wrote (as ``.ci/run`` does before ``pytest``) when it is newer than every source, else a
+small build of its own.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -10,15 +16,85 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+# What a built site depends on: newer than all of these, site/ is the build of this tree.
+SOURCES = [ROOT / "docs", ROOT / "src" / "dlcourse", ROOT / "overrides", ROOT / "mkdocs.yml"]
+# The chapter the small build executes: math (wide equations too), figures, cross-links; no
+# timing on it, so a busy machine cannot fail it.
+MINI_CHAPTER = "07-backprop-by-hand.md"
+# A chapter page's HTML, images not counted (issue 12: a reader on a phone pays it every click).
+PAGE_BUDGET = 200_000
 
 
-def write_config(tmp: Path, docs_dir: Path, execute: list[str], nav=None) -> Path:
+def chapters() -> list[str]:
+    """The file names of the book's chapters, in order."""
+    return sorted(p.name for p in (ROOT / "docs" / "chapters").glob("*.md"))
+
+
+def site_helpers():
+    """The ``overrides/dlsite`` package that the build hooks use, for unit tests."""
+    if "dlsite" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "dlsite",
+            ROOT / "overrides" / "dlsite" / "__init__.py",
+            submodule_search_locations=[str(ROOT / "overrides" / "dlsite")],
+        )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["dlsite"] = package
+        spec.loader.exec_module(package)
+    for name in ("highlight", "notebook_page", "download"):
+        importlib.import_module(f"dlsite.{name}")
+    return sys.modules["dlsite"]
+
+
+def _newest(paths: list[Path]) -> float:
+    """The latest modification time of the files under ``paths`` (bytecode caches aside)."""
+    files = [p for p in paths if p.is_file()]
+    files += [f for p in paths if p.is_dir() for f in p.rglob("*") if f.is_file()]
+    return max(f.stat().st_mtime for f in files if "__pycache__" not in f.parts)
+
+
+def fresh_full_site() -> bool:
+    """Whether ``site/`` holds a complete build (every chapter executed) newer than its sources."""
+    pages = [SITE / "chapters" / name.removesuffix(".md") / "index.html" for name in chapters()]
+    if not all(page.is_file() for page in pages):
+        return False
+    if not all('class="jupyter-wrapper"' in page.read_text(encoding="utf-8") for page in pages):
+        return False
+    return min(p.stat().st_mtime for p in pages) > _newest(SOURCES)
+
+
+_BOOK: dict[str, object] = {}
+
+
+def book_site(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The built book for this test session, and the chapters that were executed in it.
+
+    Reuses ``site/`` when :func:`fresh_full_site` (every page of the real build is then
+    tested); otherwise builds the book once into a temporary folder with only
+    ``MINI_CHAPTER`` executed (the other chapters are rendered as plain Markdown).
+    """
+    if "site" not in _BOOK:
+        if fresh_full_site():
+            _BOOK["site"], _BOOK["executed"] = SITE, chapters()
+        else:
+            tmp = tmp_path_factory.mktemp("book")
+            result = build(write_config(tmp, ROOT / "docs", execute=[MINI_CHAPTER]))
+            assert result.returncode == 0, result.stdout + result.stderr
+            _BOOK["site"], _BOOK["executed"] = tmp / "site", [MINI_CHAPTER]
+    return _BOOK["site"], _BOOK["executed"]
+
+
+def write_config(
+    tmp: Path, docs_dir: Path, execute: list[str], nav=None, run_cells: bool = True
+) -> Path:
     """A copy of mkdocs.yml that builds ``docs_dir`` into ``tmp/site``.
 
     Chapters whose file name is not in ``execute`` are left to MkDocs as plain Markdown, so
     they cost nothing. Paths are made absolute and the hooks are the real ones. The notebook
     cache is a folder of its own under ``tmp``: mkdocs-jupyter evicts every cache entry that a
-    build does not use, so a small build sharing the book's cache would empty it.
+    build does not use, so a small build sharing the book's cache would empty it. With
+    ``run_cells=False`` the chapters in ``execute`` are rendered as notebooks without running.
     """
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs_dir)
@@ -34,6 +110,8 @@ def write_config(tmp: Path, docs_dir: Path, execute: list[str], nav=None) -> Pat
             ]
             plugin["mkdocs-jupyter"]["ignore"] = [f"*/chapters/{name}" for name in skipped]
             plugin["mkdocs-jupyter"]["cache_dir"] = str(tmp / "notebook-cache")
+    # Read by overrides/hooks.py: False renders the chapters without running them.
+    config.setdefault("extra", {})["dlcourse_execute"] = run_cells
     path = tmp / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -85,14 +85,18 @@ def show(fig: plt.Figure | None = None, alt: str = "", caption: str | None = Non
         return
     from IPython.display import HTML, display
 
+    # SVG, not PNG: sharp at any zoom and on high-density screens, and smaller once the server
+    # compresses it (see docs/how-this-book-is-built.md). No date and a fixed id salt: the same
+    # figure gives the same bytes on every build.
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with mpl.rc_context({"svg.hashsalt": "dlcourse"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     display(
         HTML(
-            f'<figure class="dl-figure"><img src="data:image/png;base64,{data}" '
+            f'<figure class="dl-figure"><img src="data:image/svg+xml;base64,{data}" '
             f'alt="{html.escape(alt, quote=True)}">{figcaption}</figure>'
         )
     )

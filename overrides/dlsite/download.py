@@ -1,0 +1,112 @@
+"""The ``.ipynb`` a reader downloads from a chapter: it must work where it lands.
+
+The chapter's Markdown becomes a notebook (jupytext) with two changes: a first cell that says
+how to install what the code imports, and links that point at the published site instead of
+at ``.md`` files that exist only in the repository.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nbformat
+
+# [text](target) and ![alt](target "title"); href="..." and src="..." in raw HTML.
+_MD_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
+_HTML_LINK = re.compile(r"""((?:href|src)\s*=\s*["'])([^"']+)""")
+
+INSTALL_TEXT = """\
+**To run this notebook** you need PyTorch and the book's package, `dlcourse`, which the code
+imports. Install them once, PyTorch first and pinned to the version this page was built with
+(for a CPU-only wheel add `--index-url https://download.pytorch.org/whl/cpu`):
+
+```
+pip install {torch}
+pip install {package}
+```
+
+This notebook is a chapter of *{site_name}*; read it online, with its outputs, at
+<{page_url}>.
+"""
+
+
+def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
+    """Replace every relative link target in ``text`` by ``resolve(target)`` when not None."""
+
+    def replace(match: re.Match) -> str:
+        target = match.group(2)
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or target.startswith(("#", "/")):
+            return match.group(0)
+        new = resolve(target)
+        return match.group(1) + (new if new is not None else target)
+
+    return _HTML_LINK.sub(replace, _MD_LINK.sub(replace, text))
+
+
+def link_resolver(
+    src_uri: str, url_of: Callable[[str], str | None], site_url: str
+) -> Callable[[str], str | None]:
+    """A ``resolve`` for :func:`rewrite_links`: a link relative to the page ``src_uri`` (as
+    written in ``docs/``) becomes the absolute URL of its target on the site, anchor kept.
+
+    ``url_of(docs_path)`` gives a file's URL relative to the site root, or None if no such file.
+    """
+    base = site_url.rstrip("/") + "/"
+
+    def resolve(target: str) -> str | None:
+        path, _, anchor = target.partition("#")
+        docs_path = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), path))
+        url = url_of(docs_path)
+        if url is None:
+            return None
+        return base + url + (f"#{anchor}" if anchor else "")
+
+    return resolve
+
+
+def build_notebook(
+    page_path: str,
+    resolve: Callable[[str], str | None],
+    *,
+    torch_version: str,
+    repository: str,
+    site_name: str,
+    page_url: str,
+) -> nbformat.NotebookNode:
+    """The downloadable notebook of the chapter at ``page_path``.
+
+    Its cells are the build's and the tests' (``docs_blocks.notebook``); a block the page marks
+    to skip carries nbclient's ``skip-execution`` tag and its reason as a comment.
+    """
+    import docs_blocks
+
+    notebook = docs_blocks.notebook(Path(page_path))
+    for cell in notebook.cells:
+        meta = cell.metadata.pop("dlcourse", None)
+        if meta and meta["skip"] is not None:
+            condition, reason = meta["skip"]
+            cell.metadata.setdefault("tags", []).append(docs_blocks.SKIP_TAG)
+            when = "" if condition == "True" else f" when {condition}"
+            cell.source = f"# Skipped on the site{when}: {reason}\n{cell.source}"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = rewrite_links(cell.source, resolve)
+    install = nbformat.v4.new_markdown_cell(
+        INSTALL_TEXT.format(
+            torch=f"torch=={torch_version}" if torch_version else "torch",
+            package=f'"dlcourse @ git+{repository}"' if repository else "dlcourse",
+            site_name=site_name,
+            page_url=page_url,
+        )
+    )
+    if notebook.nbformat_minor < 5:
+        del install["id"]  # cell ids arrived with nbformat 4.5
+    notebook.cells.insert(0, install)
+    # The jupytext pairing is the repository's business; the reader gets a plain notebook.
+    notebook.metadata.pop("jupytext", None)
+    return notebook

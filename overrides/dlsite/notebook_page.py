@@ -1,0 +1,227 @@
+"""Turn the HTML that mkdocs-jupyter renders for a chapter into a light page in Material's markup.
+
+Pure functions of the HTML (no MkDocs objects), so the tests can call them on a snippet:
+
+- ``extract_images``: figures inlined as base64 ``data:`` URIs become files next to the page,
+  loaded lazily, with their size set so the page does not jump while they load.
+- ``strip_inline_assets``: the ~590 KB of stylesheets and the clipboard and Mermaid scripts that
+  nbconvert repeats in every page go; ``docs/assets/notebook.css`` is served once instead.
+- ``restyle``: code cells get Material's code-block markup (``div.highlight > pre > code``), so
+  Material adds its own copy button and colours them in both palettes; package source shown by
+  ``dlcourse.plot.show_source`` gets the same; cells tagged ``checks`` fold into a closed
+  ``<details>``; the provenance cell added at build time becomes one line at the end.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import struct
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+
+from . import highlight
+
+CHECKS_TAG = "checks"
+PROVENANCE_TAG = "dl-provenance"
+CHECKS_SUMMARY = "Checked on this page"
+
+_DATA_URI = re.compile(r'src="data:image/(png|jpeg|gif|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"')
+_STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
+_SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
+
+
+@dataclass
+class Image:
+    name: str  # file name, next to the page's index.html
+    data: bytes
+
+
+def _image_size(kind: str, data: bytes) -> tuple[int, int] | None:
+    """(width, height) in CSS pixels, read from the file's header; None if unknown."""
+    if kind == "png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if kind == "svg+xml":
+        match = _SVG_SIZE.search(data[:2000])
+        if match:
+            scale = 96 / 72 if match.group(2) in (b"pt", None) else 1.0
+            return round(float(match.group(1)) * scale), round(float(match.group(3)) * scale)
+    return None
+
+
+def extract_images(page_html: str) -> tuple[str, list[Image]]:
+    """Move every base64 image out of ``page_html``; returns the new HTML and the files to write.
+
+    A file is named after a hash of its bytes: the same figure keeps its name from build to
+    build (browsers may cache it), and two identical figures are stored once.
+    """
+    images: dict[str, Image] = {}
+
+    def replace(match: re.Match) -> str:
+        kind = match.group(1)
+        data = base64.b64decode(match.group(2))
+        ext = {"svg+xml": "svg", "jpeg": "jpg"}.get(kind, kind)
+        name = f"fig-{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
+        images[name] = Image(name, data)
+        attrs = f'src="{name}" loading="lazy" decoding="async"'
+        size = _image_size(kind, data)
+        if size:
+            attrs += f' width="{size[0]}" height="{size[1]}"'
+        return attrs
+
+    return _DATA_URI.sub(replace, page_html), list(images.values())
+
+
+def strip_inline_assets(soup: BeautifulSoup) -> None:
+    """Remove nbconvert's inline styles and every script but MathJax's loader and config."""
+    for style in soup.find_all("style"):
+        style.decompose()
+    for script in soup.find_all("script"):
+        src = script.get("src") or ""
+        if "mathjax" in src.lower() or script.get("type") == "text/x-mathjax-config":
+            continue
+        script.decompose()
+    # mkdocs-jupyter's own copy button and the copy of the source it keeps for it; the cell
+    # tags it prints above a cell ("checks", "skip-execution") are for authors, not readers.
+    for selector in (".zeroclipboard-container", ".clipboard-copy-txt", ".celltoolbar"):
+        for node in soup.select(selector):
+            node.decompose()
+
+
+def _code_block(soup: BeautifulSoup, source: str, language: str) -> Tag:
+    """Material's markup for a code block, so that its copy button and colours apply:
+    ``<div class="language-x highlight"><pre><span></span><code>...</code></pre></div>``."""
+    markup = (
+        f'<div class="language-{language} highlight"><pre><span></span>'
+        f"<code>{highlight.highlight(source, language)}</code></pre></div>"
+    )
+    return BeautifulSoup(markup, "html.parser").div.extract()
+
+
+def _material_code(soup: BeautifulSoup) -> None:
+    """Code cells, and package source shown by ``show_source`` (Pygments with inline colours
+    for a light background only), become Material code blocks."""
+    for block in soup.select("div.highlight-ipynb"):
+        language = next((c[3:] for c in block.get("class", []) if c.startswith("hl-")), "python")
+        block.replace_with(_code_block(soup, block.find("pre").get_text(), language))
+    for block in soup.select(".jp-OutputArea-output div.highlight[style]"):
+        block.replace_with(_code_block(soup, block.find("pre").get_text(), "python"))
+
+
+def _simplify_cells(soup: BeautifulSoup) -> None:
+    """Keep of nbconvert's eight nested wrappers per cell only what styles or scripts use:
+
+    ``div.jp-Cell`` (with its ``celltag_*`` classes) holding the code block and a
+    ``div.jp-OutputArea`` of ``div.jp-OutputArea-output[data-mime-type]``, or holding a
+    ``div.jp-RenderedMarkdown``.
+    """
+    for cell in soup.select("div.jp-Cell"):
+        keep = [c for c in cell.get("class", []) if c.startswith("celltag_")]
+        if "jp-CodeCell" in cell["class"]:
+            code = cell.select_one("div.highlight")
+            outputs = cell.select(".jp-OutputArea-output")
+            cell.clear()
+            cell["class"] = ["jp-Cell", "jp-CodeCell", *keep]
+            if code is not None:
+                cell.append(code)
+            if outputs:
+                area = soup.new_tag("div", attrs={"class": "jp-OutputArea"})
+                for output in outputs:
+                    output.attrs = {
+                        "class": ["jp-OutputArea-output"],
+                        "data-mime-type": output.get("data-mime-type", ""),
+                    }
+                    area.append(output.extract())
+                cell.append(area)
+        elif "jp-MarkdownCell" in cell["class"]:
+            rendered = cell.select_one(".jp-RenderedMarkdown")
+            cell.clear()
+            cell["class"] = ["jp-Cell", "jp-MarkdownCell", *keep]
+            if rendered is not None:
+                rendered.attrs = {"class": ["jp-RenderedMarkdown"]}
+                cell.append(rendered)
+
+
+def _summary(cell: Tag) -> str:
+    """The checks cell's summary: "Checked on this page", plus its first comment if it has one."""
+    code = cell.find("code")
+    first = code.get_text().lstrip().splitlines()[0] if code and code.get_text().strip() else ""
+    if first.startswith("#"):
+        return f"{CHECKS_SUMMARY}: {first.lstrip('#').strip()}"
+    return CHECKS_SUMMARY
+
+
+def _fold_checks(soup: BeautifulSoup) -> None:
+    """Wrap each run of consecutive ``checks`` cells in one closed ``<details>``."""
+    cells = soup.select(f"div.jp-Cell.celltag_{CHECKS_TAG}")
+    done: set[int] = set()
+    for cell in cells:
+        if id(cell) in done:
+            continue
+        run = [cell]
+        sibling = cell.find_next_sibling()
+        while isinstance(sibling, Tag) and CHECKS_TAG in _tags(sibling):
+            run.append(sibling)
+            sibling = sibling.find_next_sibling()
+        done.update(id(c) for c in run)
+        details = soup.new_tag("details", attrs={"class": "dl-checks"})
+        summary = soup.new_tag("summary")
+        summary.string = _summary(run[0])
+        details.append(summary)
+        cell.insert_before(details)
+        for member in run:
+            details.append(member.extract())
+
+
+def _tags(cell: Tag) -> set[str]:
+    return {c[len("celltag_") :] for c in cell.get("class", []) if c.startswith("celltag_")}
+
+
+def provenance_line(info: dict) -> str:
+    """One sentence from the provenance cell's JSON: when, with what, on which device."""
+    parts = [f"Python {info['python']}"]
+    for name, label in (("torch", "PyTorch"), ("numpy", "NumPy")):
+        if info.get(name):
+            parts.append(f"{label} {info[name]}")
+    device = f" on {info['device']}" if info.get("device") else ""
+    return (
+        f"This page was executed on {info['executed']} with {', '.join(parts)}{device}: "
+        "every output and figure above comes from that run."
+    )
+
+
+def _provenance(soup: BeautifulSoup) -> None:
+    for cell in soup.select(f"div.jp-Cell.celltag_{PROVENANCE_TAG}"):
+        output = cell.select_one(".jp-OutputArea-output pre")
+        try:
+            info = json.loads(output.get_text()) if output else None
+        except json.JSONDecodeError:
+            info = None
+        if not info:
+            cell.decompose()
+            continue
+        line = soup.new_tag("p", attrs={"class": "dl-provenance"})
+        line.string = provenance_line(info)
+        cell.replace_with(line)
+
+
+def restyle(soup: BeautifulSoup) -> None:
+    """Material's code markup, folded checks and the provenance line (see the module docstring)."""
+    # nbconvert's heading permalinks ("¶") look and behave like Material's.
+    for link in soup.select("a.anchor-link"):
+        link["class"] = ["headerlink"]
+    _material_code(soup)
+    _simplify_cells(soup)
+    _provenance(soup)
+    _fold_checks(soup)
+
+
+def anchor_ids(soup: BeautifulSoup) -> set[str]:
+    """Every id a link may point at: as MkDocs collects them on a Markdown page."""
+    ids = {tag["id"] for tag in soup.find_all(id=True)}
+    ids |= {tag["name"] for tag in soup.find_all("a", attrs={"name": True})}
+    return ids

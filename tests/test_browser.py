@@ -1,0 +1,333 @@
+"""The built book in a real browser (headless Chromium), offline, as a reader meets it.
+
+The site is ``site_build.book_site``: the ``site/`` that ``mkdocs build`` wrote just before the
+tests (``.ci/run`` does that), so that every page of the real build is checked, or else one small
+build with the linear-regression chapter executed. Nothing outside 127.0.0.1 resolves: a request
+leaving the site fails, and shows up as a console error and a failed resource.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from site_build import book_site
+
+CHROMIUM = next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
+# GitHub's Ubuntu runners keep their ChromeDriver in $CHROMEWEBDRIVER, off the PATH.
+DRIVER = shutil.which("chromedriver") or shutil.which(
+    "chromedriver", path=os.environ.get("CHROMEWEBDRIVER", "")
+)
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="Chromium and ChromeDriver are not installed (Debian: apt-get install chromium "
+    "chromium-driver); .ci/run installs them",
+)
+SEARCHED = "chapters/04-linear-regression/"
+
+MATH_DONE = (
+    "return !window.MathJax || !!(MathJax.Hub && MathJax.Hub.queue"
+    " && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0"
+    " && document.querySelector('.MathJax_Processing, .MathJax_Preview:not(:empty)') === null)"
+)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    missing: list[str] = []
+
+    def log_message(self, format, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        _Handler.missing.append(self.path)  # a missing file is a failure, even if unseen
+        super().send_error(code, message, explain)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """(site folder, chapters executed in it, base URL of a local server over it)."""
+    folder, executed = book_site(tmp_path_factory)
+    handler = functools.partial(_Handler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, executed, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1280,900",
+        # Nothing but the local server resolves: a CDN request fails, it cannot go unnoticed.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _pages(folder: Path) -> list[str]:
+    """Every page of the site, as a path relative to its root ('' for the landing page)."""
+    pages = sorted(
+        p.parent.relative_to(folder).as_posix() + "/" for p in folder.rglob("index.html")
+    )
+    return ["" if p == "./" else p for p in pages if not p.startswith(("assets/", "search/"))]
+
+
+def _open(browser, url, width=1280):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(width, 900)
+    browser.get(url)
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(MATH_DONE))
+    # Figures load lazily: ask for all of them now, and wait until each has loaded or failed.
+    browser.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
+    WebDriverWait(browser, 60).until(
+        lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
+    )
+
+
+# What one visit of a page measures (run after MathJax is done and every image has loaded).
+REPORT = r"""
+const article = document.querySelector('article.md-content__inner');
+const box = article.getBoundingClientRect();
+const style = getComputedStyle(article);
+const right = box.right + 1;
+const notebook = article.querySelector('.jupyter-wrapper');
+const codeBlocks = [...article.querySelectorAll('.jp-CodeCell .highlight pre')].map(pre => {
+  const code = pre.querySelector('code').getBoundingClientRect();
+  const button = pre.querySelector('button.md-code__button[data-md-type=copy]');
+  return [!!button, !!button && button.getBoundingClientRect().bottom <= code.top + 1];
+});
+return {
+  resources: performance.getEntriesByType('resource').map(e => e.name),
+  images: [...article.querySelectorAll('img')]
+    .map(i => [i.currentSrc, i.naturalWidth > 0, (i.alt || '').trim()]),
+  math: document.querySelectorAll('.MathJax, .MathJax_Display').length,
+  mathErrors: document.querySelectorAll('.MathJax_Error').length,
+  rawMath: [...article.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li')]
+    .map(el => el.textContent).filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 60)),
+  codeBlocks,
+  oldCopyButtons: document.querySelectorAll('clipboard-copy').length,
+  sideways: document.documentElement.scrollWidth - innerWidth,
+  overflowingProse: [...article.querySelectorAll('p, li, h1, h2, h3, h4, figcaption, summary')]
+    .filter(el => el.getBoundingClientRect().right > right)
+    .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 60)),
+  clippedMath: [...article.querySelectorAll('.MathJax_Display')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto')
+    .map(el => el.textContent.slice(0, 60)),
+  narrowNotebook: !!notebook && notebook.getBoundingClientRect().width
+    < box.width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 1,
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def reports(site, browser):
+    """{width: {page: what the visit measured, with the console's errors}} for 1280 and 390 px."""
+    folder, _, base = site
+    browser.get_log("browser")  # start clean
+    found = {}
+    for width in (1280, 390):
+        found[width] = {}
+        for page in _pages(folder):
+            _open(browser, base + page, width=width)
+            report = browser.execute_script(REPORT)
+            report["errors"] = [
+                e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+            ]
+            found[width][page or "(landing page)"] = report
+    return found
+
+
+def _problems(reports, check, widths=(1280, 390)) -> str:
+    lines = [
+        f"{page} at {width} px: {problem}"
+        for width in widths
+        for page, report in reports[width].items()
+        for problem in check(report)
+    ]
+    return "\n".join(lines)
+
+
+def test_every_page_loads_offline_without_a_console_error(site, reports):
+    _, _, base = site
+    assert len(reports[1280]) >= 3
+    assert not _Handler.missing, f"the site lacks files its pages ask for: {_Handler.missing}"
+    problems = _problems(
+        reports,
+        lambda r: (
+            r["errors"]
+            + [
+                f"request leaving the site: {url}"
+                for url in r["resources"]
+                if not url.startswith(base)
+            ]
+        ),
+    )
+    assert not problems, problems
+
+
+def test_every_image_loads_and_has_alt_text(reports):
+    problems = _problems(
+        reports,
+        lambda r: [
+            f"{src} (loaded: {ok}, alt: {alt!r})"
+            for src, ok, alt in r["images"]
+            if not (ok and alt)
+        ],
+        widths=(1280,),
+    )
+    assert not problems, problems
+
+
+def test_chapters_typeset_their_math(site, reports):
+    from bs4 import BeautifulSoup
+
+    folder, executed, _ = site
+    for name in executed:
+        slug = name.removesuffix(".md")
+        page = BeautifulSoup((folder / "chapters" / slug / "index.html").read_text(), "html.parser")
+        has_math = any("$" in md.get_text() for md in page.select(".jp-RenderedMarkdown"))
+        report = reports[1280][f"chapters/{slug}/"]
+        assert report["mathErrors"] == 0, f"{name}: {report['mathErrors']} equations failed"
+        assert report["math"] > 0 or not has_math, f"{name}: its equations were not typeset"
+        assert not report["rawMath"], f"{name}: TeX left untypeset: {report['rawMath']}"
+
+
+def test_chapter_figures_are_lazy_files_with_alt_text(site):
+    from bs4 import BeautifulSoup
+
+    folder, executed, _ = site
+    for name in executed:
+        page = folder / "chapters" / name.removesuffix(".md") / "index.html"
+        figures = BeautifulSoup(page.read_text(), "html.parser").select(".dl-figure img")
+        assert figures, f"{name}: no figure"
+        for img in figures:
+            assert img.get("loading") == "lazy" and img.get("alt", "").strip(), f"{name}: {img}"
+            assert (page.parent / img["src"]).is_file(), f"{name}: {img['src']} is not a file"
+
+
+def test_search_finds_the_normal_equation(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _, _, base = site
+    _open(browser, base)
+    box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
+    box.click()
+    box.send_keys("normal equation")
+    links = []
+
+    def results(driver):
+        links[:] = driver.execute_script(
+            "return [...document.querySelectorAll('.md-search-result__link')].map(a => a.href)"
+        )
+        return links
+
+    WebDriverWait(browser, 30).until(results)
+    assert links[0].startswith(base + SEARCHED), f"first result: {links[0]}; all: {links}"
+
+
+def test_palette_toggle_switches_light_and_dark(site, browser):
+    from selenium.webdriver.common.by import By
+
+    _, _, base = site
+    _open(browser, base)
+    seen = []
+    for _ in range(3):  # system preference -> light -> dark -> system preference
+        toggle = next(
+            label
+            for label in browser.find_elements(
+                By.CSS_SELECTOR, "form[data-md-component=palette] label"
+            )
+            if label.is_displayed()
+        )
+        toggle.click()
+        seen.append(browser.execute_script("return document.body.dataset.mdColorScheme"))
+    assert {"default", "slate"} <= set(seen), f"schemes seen while toggling: {seen}"
+
+
+def test_every_code_block_has_materials_copy_button_and_it_covers_no_code(site, reports):
+    _, executed, _ = site
+    for width in (1280, 390):
+        for name in executed:
+            report = reports[width][f"chapters/{name.removesuffix('.md')}/"]
+            blocks = report["codeBlocks"]
+            assert blocks, f"{name}: no code cells found"
+            assert all(has for has, _ in blocks), f"{name}: a code cell has no copy button"
+            assert all(clear for _, clear in blocks), f"{name} at {width} px: a button over code"
+            assert report["oldCopyButtons"] == 0, f"{name}: mkdocs-jupyter's copy button is back"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_one_column_the_full_width_and_nothing_overflows(reports, width):
+    def check(r):
+        return (
+            ([f"the page scrolls sideways by {r['sideways']} px"] if r["sideways"] > 0 else [])
+            + [f"prose overflows: {text}" for text in r["overflowingProse"]]
+            + [f"equation cut off: {text}" for text in r["clippedMath"]]
+            + (["the notebook is narrower than the text column"] if r["narrowNotebook"] else [])
+        )
+
+    problems = _problems(reports, check, widths=(width,))
+    assert not problems, problems
+
+
+def test_notebook_download_link_serves_the_notebook(site, browser):
+    _, executed, base = site
+    slug = executed[0].removesuffix(".md")
+    _open(browser, f"{base}chapters/{slug}/")
+    link = browser.execute_script(
+        "const a = document.querySelector('a.dl-notebook-download'); return a && a.href"
+    )
+    assert link and link.endswith(f"{slug}.ipynb")
+    with urllib.request.urlopen(link) as response:
+        assert b'"cells"' in response.read()
+
+
+FITS = """
+return [...document.querySelectorAll('g.stage')].flatMap(stage => {
+  const box = stage.querySelector('rect').getBBox();
+  return [...stage.querySelectorAll('text')]
+    .map(text => [text.textContent, text.getBBox()])
+    .filter(([, b]) => b.x < box.x + 4 || b.x + b.width > box.x + box.width - 4
+                       || b.y < box.y || b.y + b.height > box.y + box.height)
+    .map(([t]) => t);
+});
+"""
+
+
+@pytest.mark.parametrize("name", ["learning-path.svg", "learning-path-narrow.svg"])
+def test_learning_path_text_stays_inside_its_boxes(site, browser, name):
+    _, _, base = site
+    browser.get(f"{base}assets/{name}")
+    outside = browser.execute_script(FITS)
+    assert browser.execute_script("return document.querySelectorAll('g.stage').length") == 4
+    assert not outside, f"{name}: text outside its box: {outside}"
