@@ -1,0 +1,238 @@
+"""Convolutional networks in PyTorch, from LeNet-5 to VGG16 and ResNet-18, and what they cost.
+
+``vgg16`` and ``resnet18`` follow torchvision's layout layer for layer (same modules, same
+``state_dict`` keys, same parameter counts: 138,357,544 and 11,689,512 for 1,000 classes), so
+that their size can be studied without torchvision and without downloading any weights. Build
+them on the ``meta`` device (``with torch.device("meta"): model = vgg16()``) to get shapes and
+counts without allocating a single weight. ``count_parameters`` and ``multiply_adds`` measure
+any model.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = [
+    "VGG16_LAYERS",
+    "BasicBlock",
+    "LeNet5",
+    "ResNet",
+    "VGG",
+    "count_parameters",
+    "multiply_adds",
+    "resnet18",
+    "vgg16",
+]
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al., 1998) for (N, in_channels, 28, 28) images, with today's ReLU and
+    max pooling where the original used scaled tanh and trainable average pooling.
+
+    ``features``: conv 5x5 (6 maps, padding 2) -> (6, 28, 28), pool -> (6, 14, 14),
+    conv 5x5 (16 maps) -> (16, 10, 10), pool -> (16, 5, 5). ``classifier``: 400 -> 120 -> 84
+    -> ``num_classes`` logits. 61,706 parameters for one channel and ten classes.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10) -> None:
+        super().__init__()
+        _check_positive(in_channels=in_channels, num_classes=num_classes)
+        self.in_channels = in_channels
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, kernel_size=5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(16 * 5 * 5, 120),
+            nn.ReLU(),
+            nn.Linear(120, 84),
+            nn.ReLU(),
+            nn.Linear(84, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, in_channels, 28, 28) images -> (N, num_classes) logits."""
+        if x.ndim != 4 or tuple(x.shape[1:]) != (self.in_channels, 28, 28):
+            raise ValueError(
+                f"LeNet5 expects x of shape (N, {self.in_channels}, 28, 28); got {tuple(x.shape)}"
+            )
+        return self.classifier(self.features(x))
+
+
+# VGG16's 13 convolutions (3x3, padding 1) by output channels; "M": a 2x2 max pool.
+# fmt: off
+VGG16_LAYERS = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M",
+                512, 512, 512, "M", 512, 512, 512, "M")
+# fmt: on
+
+
+class VGG(nn.Module):
+    """VGG (Simonyan and Zisserman, 2014) in torchvision's layout: ``features`` (3x3
+    convolutions and max pools), ``avgpool`` to 7x7, ``classifier`` (three dense layers)."""
+
+    def __init__(
+        self,
+        layers=VGG16_LAYERS,
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        _check_positive(num_classes=num_classes, in_channels=in_channels)
+        features, channels = [], in_channels
+        for v in layers:
+            if v == "M":
+                features.append(nn.MaxPool2d(kernel_size=2, stride=2))
+            else:
+                features += [nn.Conv2d(channels, v, kernel_size=3, padding=1), nn.ReLU(True)]
+                channels = v
+        self.features = nn.Sequential(*features)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(
+            nn.Linear(channels * 7 * 7, 4096),
+            nn.ReLU(True),
+            nn.Dropout(dropout),
+            nn.Linear(4096, 4096),
+            nn.ReLU(True),
+            nn.Dropout(dropout),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, in_channels, H, W), usually 224x224 -> (N, num_classes) logits."""
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+def vgg16(num_classes: int = 1000) -> VGG:
+    """VGG16: 13 convolutions and 3 dense layers, torchvision's ``vgg16()`` without weights."""
+    return VGG(VGG16_LAYERS, num_classes)
+
+
+class BasicBlock(nn.Module):
+    """ResNet's basic block: two 3x3 convolutions with batch norm, plus the input itself.
+
+    ``out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))``. The shortcut is the identity,
+    or a strided 1x1 convolution with batch norm when the shape changes. ``shortcut=False``
+    drops the added input: the same two layers as a plain network.
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 1, shortcut: bool = True
+    ) -> None:
+        super().__init__()
+        _check_positive(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.shortcut = shortcut
+        self.downsample = None  # torchvision's name for the projection shortcut
+        if shortcut and (stride != 1 or in_channels != out_channels):
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
+                nn.BatchNorm2d(out_channels),
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        if self.shortcut:
+            out = out + (x if self.downsample is None else self.downsample(x))
+        return self.relu(out)
+
+
+class ResNet(nn.Module):
+    """ResNet (He et al., 2015) with basic blocks, in torchvision's layout: a 7x7 stem with
+    stride 2 and a max pool, four stages (``layer1`` to ``layer4``) of ``blocks[i]`` blocks
+    with 64, 128, 256, 512 channels (each later stage halves the size), global average pool,
+    ``fc``."""
+
+    def __init__(self, blocks=(2, 2, 2, 2), num_classes: int = 1000, in_channels: int = 3) -> None:
+        super().__init__()
+        _check_positive(num_classes=num_classes, in_channels=in_channels)
+        self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        channels = 64
+        for i, (n, width) in enumerate(zip(blocks, (64, 128, 256, 512), strict=True)):
+            stride = 1 if i == 0 else 2
+            stage = [BasicBlock(channels, width, stride)]
+            stage += [BasicBlock(width, width) for _ in range(n - 1)]
+            setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
+            channels = width
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, in_channels, H, W), usually 224x224 -> (N, num_classes) logits."""
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def resnet18(num_classes: int = 1000) -> ResNet:
+    """ResNet-18: a stem, 8 basic blocks (16 convolutions), a dense layer; torchvision's
+    ``resnet18()`` without weights."""
+    return ResNet((2, 2, 2, 2), num_classes)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """The number of trainable numbers in ``model`` (batch norm's running statistics, which
+    are buffers, not parameters, do not count)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """Multiply-adds for one image through the convolutions and dense layers of ``model``.
+
+    One forward pass with a batch of one on the ``meta`` device (shapes only, no arithmetic,
+    nothing allocated) records each layer's output size. A convolution costs, per output
+    value, one multiply-add per weight of a filter (``in_channels / groups * kh * kw``); a
+    dense layer ``in_features`` per output. A FLOP count is usually twice the total.
+
+    Args:
+        model: any module (it is not changed: a copy of its structure runs on ``meta``).
+        input_shape: one image's shape, (C, H, W).
+
+    Returns:
+        ``{"conv": ..., "linear": ..., "total": ...}``.
+    """
+    if len(input_shape) != 3 or min(input_shape) < 1:
+        raise ValueError(f"input_shape must be one image's (C, H, W); got {input_shape}")
+    import copy
+
+    meta = copy.deepcopy(model).to("meta")
+    counts = {"conv": 0, "linear": 0}
+
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            counts["conv"] += output.numel() * module.in_channels // module.groups * kh * kw
+        else:
+            counts["linear"] += output.numel() * module.in_features
+
+    handles = [
+        m.register_forward_hook(hook)
+        for m in meta.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
+    try:
+        with torch.no_grad():
+            meta.eval()(torch.empty(1, *input_shape, device="meta"))
+    finally:
+        for h in handles:
+            h.remove()
+    return {**counts, "total": counts["conv"] + counts["linear"]}

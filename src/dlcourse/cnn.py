@@ -1,0 +1,329 @@
+"""Convolution and pooling from scratch in NumPy, forward and backward, equal to PyTorch's.
+
+Arrays are NCHW, as in PyTorch: ``x`` is (N, C, H, W), a batch of N images with C channels;
+a convolution's ``weight`` is (Co, C, kh, kw), one (C, kh, kw) filter per output channel.
+Along each spatial axis a window of size k, moved by ``stride`` over an input padded with
+``padding`` zeros on both sides, fits ``output_size(H, k, stride, padding)`` times.
+
+Like every deep-learning library, ``conv2d`` computes a cross-correlation (the window is not
+flipped); the flipped kernel appears in the backward pass. ``LeNet5`` (a PyTorch module) lives in
+``dlcourse.architectures`` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dlcourse.architectures import LeNet5
+
+__all__ = [
+    "LeNet5",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "conv2d",
+    "conv2d_backward",
+    "im2col",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "output_size",
+]
+
+
+def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """How many positions a window of ``kernel`` pixels takes along an axis of ``size`` pixels:
+    ``(size + 2 * padding - kernel) // stride + 1``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+# --- validation, once, at each public entry ------------------------------------------------
+
+
+def _check_int(name: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}")
+    return int(value)
+
+
+def _check_4d(name: str, a, layout: str) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 4:
+        raise ValueError(f"{name} must be a 4-D array {layout}; got shape {a.shape}")
+    return a
+
+
+def _check_window(x: np.ndarray, kh: int, kw: int, padding: int, what: str = "kernel") -> None:
+    H, W = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
+    if kh > H or kw > W:
+        raise ValueError(
+            f"{what} ({kh}, {kw}) is larger than the padded input ({H}, {W}) "
+            f"(input {x.shape[2:]} with padding {padding})"
+        )
+
+
+def _check_conv(x, weight, stride, padding) -> tuple[np.ndarray, np.ndarray, int, int]:
+    x = _check_4d("x", x, "(N, C, H, W)")
+    weight = _check_4d("weight", weight, "(out_channels, in_channels, kh, kw)")
+    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"channel mismatch: weight {weight.shape} expects x with {weight.shape[1]} channels "
+            f"(N, {weight.shape[1]}, H, W); got x {x.shape} with {x.shape[1]}"
+        )
+    _check_window(x, weight.shape[2], weight.shape[3], padding)
+    return x, weight, stride, padding
+
+
+# --- convolution ---------------------------------------------------------------------------
+
+
+def _windows(x: np.ndarray, kh: int, kw: int, stride: int, padding: int, fill: float = 0.0):
+    """Every (kh, kw) window of the padded x, without copying: (N, C, Ho, Wo, kh, kw)."""
+    pad = ((0, 0), (0, 0), (padding, padding), (padding, padding))
+    xp = np.pad(x, pad, constant_values=fill) if padding else x
+    return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Unfold the windows of x into columns, so that a convolution becomes one matrix product.
+
+    Args:
+        x: (N, C, H, W).
+        kh, kw: window height and width.
+
+    Returns:
+        (N, C * kh * kw, Ho * Wo): column l of image n holds the window under output position
+        l (row-major), in the order (channel, row, column): the order of
+        ``weight.reshape(Co, C * kh * kw)``.
+    """
+    x = _check_4d("x", x, "(N, C, H, W)")
+    kh, kw = _check_int("kh", kh, 1), _check_int("kw", kw, 1)
+    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    _check_window(x, kh, kw, padding)
+    return _im2col(x, kh, kw, stride, padding)
+
+
+def _im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
+    N, C = x.shape[:2]
+    win = _windows(x, kh, kw, stride, padding)  # (N, C, Ho, Wo, kh, kw)
+    Ho, Wo = win.shape[2:4]
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kh * kw, Ho * Wo)
+
+
+def _conv2d_loops(x: np.ndarray, weight: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    N, C, H, W = x.shape
+    Co, _, kh, kw = weight.shape
+    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    out = np.zeros((N, Co, Ho, Wo))
+    for n in range(N):
+        for o in range(Co):
+            for i in range(Ho):
+                for j in range(Wo):
+                    # out[n,o,i,j] = sum over c, m, q of xp[n, c, i*s + m, j*s + q] * w[o, c, m, q]
+                    window = xp[n, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+                    out[n, o, i, j] = np.sum(window * weight[o])
+    return out
+
+
+def _conv2d_im2col(x: np.ndarray, weight: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    N, _, H, W = x.shape
+    Co, _, kh, kw = weight.shape
+    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
+    cols = _im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, Ho*Wo)
+    # (Co, C*kh*kw) @ (N, C*kh*kw, Ho*Wo) -> (N, Co, Ho*Wo): one matrix product per image
+    out = weight.reshape(Co, -1) @ cols
+    return out.reshape(N, Co, Ho, Wo)
+
+
+def conv2d(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: int = 1,
+    padding: int = 0,
+    method: str = "im2col",
+) -> np.ndarray:
+    """2-D convolution (a cross-correlation), equal to ``torch.nn.functional.conv2d``.
+
+    Args:
+        x: (N, C, H, W) inputs.
+        weight: (Co, C, kh, kw) filters.
+        bias: (Co,), one number added to every position of each output channel; or ``None``.
+        stride: step between windows, ``>= 1``.
+        padding: zeros added on every side of the input, ``>= 0``.
+        method: ``"loops"`` (one window at a time, as written on paper) or ``"im2col"``
+            (all windows unfolded into a matrix, then one matrix product).
+
+    Returns:
+        (N, Co, Ho, Wo) with ``Ho = output_size(H, kh, stride, padding)`` (same for Wo).
+    """
+    x, weight, stride, padding = _check_conv(x, weight, stride, padding)
+    if method not in ("loops", "im2col"):
+        raise ValueError(f"method must be 'loops' or 'im2col'; got {method!r}")
+    if bias is not None:
+        bias = np.asarray(bias, dtype=np.float64)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"bias must have shape ({weight.shape[0]},); got {bias.shape}")
+    conv = _conv2d_loops if method == "loops" else _conv2d_im2col
+    out = conv(x, weight, stride, padding)
+    return out if bias is None else out + bias[None, :, None, None]
+
+
+def conv2d_backward(
+    x: np.ndarray, weight: np.ndarray, grad_out: np.ndarray, stride: int = 1, padding: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of a loss through ``out = conv2d(x, weight, bias, stride, padding)``.
+
+    Args:
+        x, weight, stride, padding: as given to ``conv2d``.
+        grad_out: (N, Co, Ho, Wo), the gradient of the loss with respect to ``out``.
+
+    Returns:
+        ``(dx, dweight, dbias)`` of shapes (N, C, H, W), (Co, C, kh, kw) and (Co,): what
+        ``torch.autograd`` gives for the same convolution (the bias does not change them).
+    """
+    x, weight, stride, padding = _check_conv(x, weight, stride, padding)
+    grad_out = np.asarray(grad_out, dtype=np.float64)
+    N, C, H, W = x.shape
+    Co, _, kh, kw = weight.shape
+    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
+    if grad_out.shape != (N, Co, Ho, Wo):
+        raise ValueError(
+            f"grad_out must have the output's shape {(N, Co, Ho, Wo)}; got {grad_out.shape}"
+        )
+
+    # Bias: b[o] was added once to every output position of channel o.
+    dbias = grad_out.sum(axis=(0, 2, 3))
+
+    # Weight: w[o, c, m, k] met every window's pixel (c, m, k), so its gradient is the sum of
+    # those pixels weighted by grad_out: a product of grad_out with the unfolded windows.
+    cols = _im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, Ho*Wo)
+    dweight = np.einsum("nol,nkl->ok", grad_out.reshape(N, Co, -1), cols).reshape(weight.shape)
+
+    # Input: pixel (c, r, q) of the padded input met w[o, c, r - i*s, q - j*s] in output (i, j).
+    # Summing over those outputs is a "full" convolution of grad_out (with stride - 1 zeros
+    # between its entries) with the kernel flipped in both axes and its channel axes swapped.
+    Hp, Wp = H + 2 * padding, W + 2 * padding
+    spread = np.zeros((N, Co, (Ho - 1) * stride + 1, (Wo - 1) * stride + 1))
+    spread[:, :, ::stride, ::stride] = grad_out
+    # "Full": pad by k - 1 so that every pixel any window touched gets a term; the last
+    # (Hp - kh) % stride rows (columns) were reached by no window and get zeros.
+    extra_h, extra_w = (Hp - kh) % stride, (Wp - kw) % stride
+    spread = np.pad(
+        spread, ((0, 0), (0, 0), (kh - 1, kh - 1 + extra_h), (kw - 1, kw - 1 + extra_w))
+    )
+    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, Co, kh, kw)
+    dx_padded = _conv2d_im2col(spread, flipped, 1, 0)  # (N, C, Hp, Wp)
+    dx = dx_padded[:, :, padding : padding + H, padding : padding + W]
+    return dx, dweight, dbias
+
+
+# --- pooling -------------------------------------------------------------------------------
+
+
+def _check_pool(x, kernel_size, stride, padding) -> tuple[np.ndarray, int, int, int]:
+    x = _check_4d("x", x, "(N, C, H, W)")
+    k = _check_int("kernel_size", kernel_size, 1)
+    stride = k if stride is None else _check_int("stride", stride, 1)
+    padding = _check_int("padding", padding, 0)
+    if 2 * padding > k:  # torch's rule: otherwise a window could hold padding only
+        raise ValueError(f"padding must be at most kernel_size / 2 = {k / 2}; got {padding}")
+    _check_window(x, k, k, padding, what="pooling window")
+    return x, k, stride, padding
+
+
+def max_pool2d(
+    x: np.ndarray, kernel_size: int, stride: int | None = None, padding: int = 0
+) -> np.ndarray:
+    """The largest value of each (k, k) window, per channel: ``torch.nn.functional.max_pool2d``.
+
+    Args:
+        x: (N, C, H, W).
+        kernel_size: k, the window's side.
+        stride: step between windows; default k (windows side by side, not overlapping).
+        padding: padding on every side, at most k / 2; padded pixels never win (-inf).
+
+    Returns:
+        (N, C, Ho, Wo) with ``Ho = output_size(H, k, stride, padding)``.
+    """
+    x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
+    return _windows(x, k, k, stride, padding, fill=-np.inf).max(axis=(-2, -1))
+
+
+def avg_pool2d(
+    x: np.ndarray, kernel_size: int, stride: int | None = None, padding: int = 0
+) -> np.ndarray:
+    """The mean of each (k, k) window: ``torch.nn.functional.avg_pool2d`` (padded zeros count,
+    torch's default ``count_include_pad=True``). Arguments as in ``max_pool2d``."""
+    x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
+    return _windows(x, k, k, stride, padding).mean(axis=(-2, -1))
+
+
+def _spread(
+    weights: np.ndarray, grad_out: np.ndarray, x_shape, k: int, stride: int, padding: int
+) -> np.ndarray:
+    """Send grad_out[n, c, i, j] * weights[n, c, i, j, m, q] to the pixel under window offset
+    (m, q) of output (i, j), adding where windows overlap; crop the padding."""
+    N, C, H, W = x_shape
+    Ho, Wo = grad_out.shape[2:]
+    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for m in range(k):  # k * k vectorised steps instead of a loop over windows
+        for q in range(k):
+            rows = slice(m, m + (Ho - 1) * stride + 1, stride)
+            cols = slice(q, q + (Wo - 1) * stride + 1, stride)
+            dxp[:, :, rows, cols] += grad_out * weights[..., m, q]
+    return dxp[:, :, padding : padding + H, padding : padding + W]
+
+
+def max_pool2d_backward(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+) -> np.ndarray:
+    """Gradient of a loss with respect to ``x`` through ``max_pool2d``: each window's gradient
+    goes to its largest pixel (the first one, on a tie, as in torch), the others get 0.
+
+    Args:
+        x, kernel_size, stride, padding: as given to ``max_pool2d``.
+        grad_out: (N, C, Ho, Wo), the gradient with respect to the pooled output.
+
+    Returns:
+        dx, (N, C, H, W).
+    """
+    x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
+    windows = _windows(x, k, k, stride, padding, fill=-np.inf)
+    grad_out = _check_grad_out(grad_out, windows.shape[:4])
+    flat = windows.reshape(*windows.shape[:4], k * k)
+    winner = flat.argmax(axis=-1)  # np.argmax keeps the first maximum, like torch
+    one_hot = (np.arange(k * k) == winner[..., None]).reshape(windows.shape)
+    return _spread(one_hot, grad_out, x.shape, k, stride, padding)
+
+
+def avg_pool2d_backward(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+) -> np.ndarray:
+    """Gradient with respect to ``x`` through ``avg_pool2d``: each window shares its gradient
+    equally, 1 / k^2 to each of its pixels. Arguments and result as in ``max_pool2d_backward``."""
+    x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
+    shape = _windows(x, k, k, stride, padding).shape
+    grad_out = _check_grad_out(grad_out, shape[:4])
+    share = np.full((1, 1, 1, 1, k, k), 1.0 / (k * k))  # the same for every window: broadcast
+    return _spread(share, grad_out, x.shape, k, stride, padding)
+
+
+def _check_grad_out(grad_out, expected: tuple[int, ...]) -> np.ndarray:
+    grad_out = np.asarray(grad_out, dtype=np.float64)
+    if grad_out.shape != tuple(expected):
+        raise ValueError(
+            f"grad_out must have the output's shape {tuple(expected)}; got {grad_out.shape}"
+        )
+    return grad_out
