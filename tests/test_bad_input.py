@@ -100,8 +100,8 @@ SCORES = np.array([0.1, 0.8, 0.35, 0.4, 0.9])
 IMAGES = RNG.random((3, 64))
 ENV = rl.GridWorld()
 SMALL_ENV = rl.GridWorld(layout=("S.G",))
-POLICY = rl.greedy_policy(rl.value_iteration(ENV))
 Q_ENV = rl.value_iteration(ENV)
+POLICY = rl.greedy_policy(Q_ENV)
 FIG, AX = plt.subplots()  # one figure for every drawing call, cleared each time
 
 
