@@ -38,9 +38,13 @@ NAN, INF = math.nan, math.inf
 HUGE_INTS = (10**12, 2**63)  # past every limit of dlcourse.checks: must be refused, not tried
 JUNK = ("3", b"3", 1j, {"a": 1}, object())  # never a number, an array, a flag or a callable
 
-# A single call that takes longer than this is treated as a hang (a detector, not a timing
-# assertion: every call here takes milliseconds; the limit is far above a busy machine's noise).
-HANG_SECONDS = 20
+# A single call that uses more CPU time than this is treated as a hang: a detector, not a timing
+# assertion (every call here takes milliseconds). CPU time, not wall-clock time, so that other
+# processes on a busy machine cannot make a call look hung.
+HANG_CPU_SECONDS = 10
+# Wall-clock time after which a call stuck without using the CPU (a deadlock, a wait inside C
+# code) ends the whole process with a traceback of every thread: a last resort.
+STUCK_SECONDS = 300
 # Memory a single call may add to the process before an allocation fails.
 MEMORY_HEADROOM = 3 * 2**30
 
@@ -336,16 +340,19 @@ def _address_space() -> int | None:
 
 
 @contextlib.contextmanager
-def guarded(seconds: float = HANG_SECONDS, headroom: int = MEMORY_HEADROOM):
-    """Run the body with a time limit (SIGALRM) and a cap on new memory (RLIMIT_AS).
+def guarded(seconds: float = HANG_CPU_SECONDS, headroom: int = MEMORY_HEADROOM):
+    """Run the body with a CPU-time limit (SIGPROF) and a cap on new memory (RLIMIT_AS).
 
-    The alarm interrupts Python code; a call stuck inside C code is caught by faulthandler,
-    which prints every thread's stack and ends the process a little later (a hang must never
-    turn into a silent, endless CI job). The address-space limit makes an allocation of
-    terabytes fail at once with ``MemoryError`` instead of swapping the machine to death; it is
-    set relative to what the process already uses and restored afterwards (a process may raise
-    its soft limit back up to the hard limit). Both guards need a POSIX system; elsewhere the
-    body runs unguarded, and the checks before every allocation still hold.
+    The profiling timer counts the CPU time of this process, so an endless loop is stopped
+    after ``seconds`` of work however busy the machine is, while waiting for a core costs
+    nothing. Its signal interrupts Python code; a call stuck inside C code, or blocked without
+    computing, is caught by faulthandler after ``STUCK_SECONDS`` of wall-clock time: it prints
+    every thread's stack and ends the process (a hang must never become a silent, endless CI
+    job). The address-space limit makes an allocation of terabytes fail at once with
+    ``MemoryError`` instead of exhausting the machine; it is set relative to what the process
+    already uses and restored afterwards (a process may raise its soft limit back up to the
+    hard limit). The guards need a POSIX system; elsewhere the body runs unguarded, and the
+    checks before every allocation still hold.
     """
     posix = sys.platform != "win32" and hasattr(signal, "setitimer")
     limits = None
@@ -362,17 +369,17 @@ def guarded(seconds: float = HANG_SECONDS, headroom: int = MEMORY_HEADROOM):
             resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
         def alarm(signum, frame):
-            raise Hang(f"the call ran for more than {seconds} s")
+            raise Hang(f"the call used more than {seconds} s of CPU time")
 
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        faulthandler.dump_traceback_later(3 * seconds, exit=True)
+        previous = signal.signal(signal.SIGPROF, alarm)
+        signal.setitimer(signal.ITIMER_PROF, seconds)
+        faulthandler.dump_traceback_later(STUCK_SECONDS, exit=True)
     try:
         yield
     finally:
         if posix:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
             faulthandler.cancel_dump_traceback_later()
             if limits is not None:
                 resource.setrlimit(resource.RLIMIT_AS, limits)

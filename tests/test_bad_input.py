@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import sys
 
 import matplotlib
 
@@ -30,6 +31,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from fuzzing import (  # noqa: E402
     INF,
+    MEMORY_HEADROOM,
     NAN,
     Array,
     Choice,
@@ -37,6 +39,7 @@ from fuzzing import (  # noqa: E402
     Flag,
     Fresh,
     Func,
+    Hang,
     Instance,
     Interval,
     Labels,
@@ -100,8 +103,8 @@ SCORES = np.array([0.1, 0.8, 0.35, 0.4, 0.9])
 IMAGES = RNG.random((3, 64))
 ENV = rl.GridWorld()
 SMALL_ENV = rl.GridWorld(layout=("S.G",))
-POLICY = rl.greedy_policy(rl.value_iteration(ENV))
 Q_ENV = rl.value_iteration(ENV)
+POLICY = rl.greedy_policy(Q_ENV)
 FIG, AX = plt.subplots()  # one figure for every drawing call, cleared each time
 
 
@@ -129,6 +132,11 @@ def trained_mlp():
     model = backprop.MLP([3, 4, 2], seed=0)
     model.forward(X2[:5])
     return model
+
+
+def squared_norm(v):
+    with np.errstate(over="ignore"):  # a huge eps overflows to inf, which must be refused
+        return float(np.sum(v**2))
 
 
 def numerical_target():
@@ -313,7 +321,7 @@ register(
 )
 register(
     backprop.numerical_gradient,
-    f=(lambda v: float(np.sum(v**2)), Func()),
+    f=(squared_norm, Func()),
     x=(
         Fresh(numerical_target),
         Other(bad_values=(None, [1.0, 2.0], np.array([1, 2]), np.array([NAN]), "x")),
@@ -1121,23 +1129,23 @@ def test_the_registry_holds_only_public_functions_once_each():
     assert len(REGISTRY) == len(RECIPES), "a function is registered twice"
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the guard's limits need Linux")
+def test_the_guard_stops_an_endless_loop_and_an_unbounded_allocation():
+    with pytest.raises(Hang, match="CPU time"), guarded(seconds=0.2):
+        while True:
+            pass
+    # np.zeros only reserves address space (pages are touched lazily), so without the guard
+    # this would succeed; under it the reservation itself must fail.
+    with pytest.raises(MemoryError), guarded():
+        np.zeros(MEMORY_HEADROOM + 2**30, dtype=np.uint8)
+
+
 @pytest.fixture(autouse=True)
 def close_stray_figures():
     yield
     for number in plt.get_fignums():
         if number != FIG.number:
             plt.close(number)
-
-
-@pytest.mark.parametrize("recipe", RECIPES, ids=label)
-def test_the_valid_call_works(recipe):
-    # A recipe must be a real call: otherwise every bad value would "raise" for the wrong reason.
-    with guarded():
-        result = recipe.invoke()
-    assert recipe.ok(result), f"{label(recipe)}: the valid call gave {result!r:.200}"
-
-
-FUZZED = [r for r in RECIPES if r.fuzzable()]
 
 
 WARM: set = set()
@@ -1150,6 +1158,18 @@ def warm_up(recipe: Recipe) -> None:
     if recipe.target not in WARM:
         recipe.invoke()
         WARM.add(recipe.target)
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=label)
+def test_the_valid_call_works(recipe):
+    # A recipe must be a real call: otherwise every bad value would "raise" for the wrong reason.
+    warm_up(recipe)
+    with guarded():
+        result = recipe.invoke()
+    assert recipe.ok(result), f"{label(recipe)}: the valid call gave {result!r:.200}"
+
+
+FUZZED = [r for r in RECIPES if r.fuzzable()]
 
 
 @pytest.mark.parametrize("recipe", FUZZED, ids=label)
