@@ -172,6 +172,25 @@ class _Recurrent(nn.Module):
         return f"{self.input_size}, {self.hidden_size}"
 
 
+class _LSTMInit(_Recurrent):
+    """LSTM parameters, with the option to start the forget gate open."""
+
+    gates = 4
+
+    def __init__(self, input_size: int, hidden_size: int, forget_bias: float | None = None):
+        super().__init__(input_size, hidden_size)
+        if forget_bias is not None:
+            # The forget gate is f = sigmoid(... + b_ih[f] + b_hh[f]); a bias of 3 gives
+            # f = 0.95 at the start, so the cell state keeps 0.95**t of what it held t steps
+            # ago instead of torch's default f of about 0.5 (0.5**t).
+            H = self.hidden_size
+            _, b_ih, _, b_hh = self._params()
+            with torch.no_grad():
+                b_ih[H : 2 * H] = float(forget_bias)
+                b_hh[H : 2 * H] = 0.0
+        self.forget_bias = forget_bias
+
+
 # ---- cells: one time step ---------------------------------------------------------------
 
 
@@ -188,13 +207,12 @@ class RNNCell(_Recurrent):
         return rnn_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
 
-class LSTMCell(_Recurrent):
+class LSTMCell(_LSTMInit):
     """One LSTM step, gates i, f, g, o as in torch; loads an ``nn.LSTMCell`` state_dict.
 
-    ``forward(x (B, I), (h, c) each (B, H), or None) -> (h', c')``.
+    ``forward(x (B, I), (h, c) each (B, H), or None) -> (h', c')``. ``forget_bias=None``
+    initialises as torch does; a number sets the forget gate's bias (see ``LSTM``).
     """
-
-    gates = 4
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
         _check_input(x, self.input_size, 2, "LSTMCell")
@@ -235,10 +253,13 @@ class RNN(_Recurrent):
         _check_input(x, self.input_size, 3, "RNN")
         h = _hidden_state(h, x, self.hidden_size, "RNN")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        x_parts = x @ w_ih.T + b_ih  # (B, T, H): every step's input term in one product
+        # Every step's input term in one product, (B, T, H), then split into T tensors (B, H).
+        # unbind rather than x_parts[:, t]: the backward of each slice would write a zero
+        # tensor the size of all of x_parts, T times over.
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)
         outputs = []
-        for t in range(x.shape[1]):
-            h = rnn_step(x_parts[:, t], h, w_hh, b_hh)
+        for x_part in x_parts:
+            h = rnn_step(x_part, h, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h
 
@@ -256,32 +277,35 @@ class GRU(_Recurrent):
         _check_input(x, self.input_size, 3, "GRU")
         h = _hidden_state(h, x, self.hidden_size, "GRU")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        x_parts = x @ w_ih.T + b_ih  # (B, T, 3H)
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 3H), as in RNN
         outputs = []
-        for t in range(x.shape[1]):
-            h = gru_step(x_parts[:, t], h, w_hh, b_hh)
+        for x_part in x_parts:
+            h = gru_step(x_part, h, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h
 
 
-class LSTM(_Recurrent):
+class LSTM(_LSTMInit):
     """An LSTM over a sequence, batch first; loads ``nn.LSTM(batch_first=True)``.
 
     ``forward(x (B, T, I), state=(h, c) each (B, H), or None)
     -> (outputs (B, T, H), (h_T, c_T))``: outputs holds h after every step. (torch's
     ``nn.LSTM`` shapes its states (num_layers, B, H); this one-layer version drops that axis.)
+
+    ``forget_bias``: ``None`` initialises every parameter as torch does; a number (1 is
+    common, Keras's default) sets the forget gate's bias so that a new LSTM starts out
+    remembering rather than forgetting, which long-range tasks need.
     """
 
-    gates = 4
     suffix = "_l0"
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
         _check_input(x, self.input_size, 3, "LSTM")
         h, c = _lstm_state(state, x, self.hidden_size, "LSTM")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        x_parts = x @ w_ih.T + b_ih  # (B, T, 4H)
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 4H), as in RNN
         outputs = []
-        for t in range(x.shape[1]):
-            h, c = lstm_step(x_parts[:, t], h, c, w_hh, b_hh)
+        for x_part in x_parts:
+            h, c = lstm_step(x_part, h, c, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), (h, c)
