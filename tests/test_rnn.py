@@ -164,6 +164,31 @@ def test_same_seed_gives_torchs_initial_weights(ours_cls, torch_cls):
         assert torch.equal(param, torch_params[name]), name
 
 
+@pytest.mark.parametrize("cls", [rnn.LSTM, rnn.LSTMCell])
+def test_forget_bias_sets_only_the_forget_gate(cls):
+    torch.manual_seed(0)
+    default = {k.removesuffix("_l0"): v for k, v in cls(3, 4).state_dict().items()}
+    torch.manual_seed(0)
+    opened = {k.removesuffix("_l0"): v for k, v in cls(3, 4, forget_bias=2.5).state_dict().items()}
+    forget = torch.zeros(16, dtype=torch.bool)
+    forget[4:8] = True  # rows H..2H of the stacked gates i, f, g, o
+    for name in ("weight_ih", "weight_hh"):
+        assert torch.equal(opened[name], default[name])  # torch's initialisation
+    for name in ("bias_ih", "bias_hh"):
+        assert torch.equal(opened[name][~forget], default[name][~forget])
+    total = opened["bias_ih"][forget] + opened["bias_hh"][forget]
+    assert torch.allclose(total, torch.full((4,), 2.5))
+    # With every weight zero and nothing written, the cell state decays by sigmoid(2.5) a step.
+    cell = rnn.LSTMCell(1, 1, forget_bias=2.5)
+    with torch.no_grad():
+        cell.weight_ih.zero_()
+        cell.weight_hh.zero_()
+        for bias in (cell.bias_ih, cell.bias_hh):
+            bias[[0, 2, 3]] = 0.0  # gates i, g, o: g = tanh(0) = 0 writes nothing
+    h, c = cell(torch.zeros(1, 1), (torch.zeros(1, 1), torch.ones(1, 1)))
+    assert torch.allclose(c, torch.sigmoid(torch.tensor(2.5)).reshape(1, 1))
+
+
 def test_layer_state_dict_names_are_torchs():
     assert list(rnn.LSTM(2, 3).state_dict()) == list(nn.LSTM(2, 3).state_dict())
     assert list(rnn.GRUCell(2, 3).state_dict()) == list(nn.GRUCell(2, 3).state_dict())
@@ -228,6 +253,12 @@ def test_lstm_rejects_states_of_the_wrong_shape():
 def test_cells_reject_a_hidden_state_of_the_wrong_shape(cls):
     with pytest.raises(ValueError, match=r"state h .*\(2, 4\); got \(2, 5\)"):
         cls(3, 4)(torch.zeros(2, 3), torch.zeros(2, 5))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_rejects_a_non_finite_forget_bias(bad):
+    with pytest.raises(ValueError, match="forget_bias must be a finite number"):
+        rnn.LSTM(3, 4, forget_bias=bad)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5])

@@ -179,6 +179,8 @@ class _LSTMInit(_Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, forget_bias: float | None = None):
         super().__init__(input_size, hidden_size)
+        if forget_bias is not None and not math.isfinite(forget_bias):
+            raise ValueError(f"forget_bias must be a finite number or None; got {forget_bias}")
         if forget_bias is not None:
             # The forget gate is f = sigmoid(... + b_ih[f] + b_hh[f]); a bias of 3 gives
             # f = 0.95 at the start, so the cell state keeps 0.95**t of what it held t steps
