@@ -1,0 +1,313 @@
+"""Recurrent cells and layers written from their equations, with PyTorch's parameter layout.
+
+Each cell keeps torch's names and shapes (``weight_ih`` (G*H, I), ``weight_hh`` (G*H, H),
+``bias_ih`` and ``bias_hh`` (G*H,), with G = 1, 3 or 4 gates), so a state_dict of
+``nn.RNNCell``, ``nn.GRUCell`` or ``nn.LSTMCell`` loads into it unchanged. The layers ``RNN``,
+``GRU`` and ``LSTM`` run a cell over a batch-first sequence; their parameters are named like a
+one-layer ``nn.RNN``/``nn.GRU``/``nn.LSTM`` (``weight_ih_l0``, ...), so those load too.
+
+The equations of one time step live in three small functions (``rnn_step``, ``gru_step``,
+``lstm_step``) shared by cells and layers. They take the input's contribution ``x W_ih^T + b_ih``
+already computed: a layer computes it for all time steps in one matrix product, which is the
+same arithmetic in fewer, larger operations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+__all__ = [
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
+    "gru_step",
+    "lstm_step",
+    "rnn_step",
+]
+
+
+# ---- the equations of one time step (no input checks: the public entries check) -------------
+
+
+def rnn_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
+    """Plain (Elman) RNN: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
+
+    Args:
+        x_part: ``x W_ih^T + b_ih``, shape (B, H). h: (B, H). weight_hh: (H, H). bias_hh: (H,).
+    Returns: the new hidden state h' (B, H).
+    """
+    return torch.tanh(x_part + h @ weight_hh.T + bias_hh)
+
+
+def lstm_step(
+    x_part: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor, bias_hh: Tensor
+) -> tuple[Tensor, Tensor]:
+    """LSTM, torch's gate order i, f, g, o.
+
+    Args:
+        x_part: ``x W_ih^T + b_ih``, shape (B, 4H). h, c: (B, H). weight_hh: (4H, H).
+            bias_hh: (4H,).
+    Returns: ``(h', c')``, each (B, H).
+    """
+    gates = x_part + h @ weight_hh.T + bias_hh  # (B, 4H)
+    i, f, g, o = gates.chunk(4, dim=1)  # each (B, H)
+    i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)  # gates in (0, 1)
+    g = torch.tanh(g)  # the candidate content, in (-1, 1)
+    c = f * c + i * g  # keep part of the old cell state, write part of the new
+    h = o * torch.tanh(c)  # show part of the cell state
+    return h, c
+
+
+def gru_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
+    """GRU, torch's gate order r, z, n.
+
+    Args:
+        x_part: ``x W_ih^T + b_ih``, shape (B, 3H). h: (B, H). weight_hh: (3H, H).
+            bias_hh: (3H,).
+    Returns: the new hidden state h' (B, H).
+    """
+    h_part = h @ weight_hh.T + bias_hh  # (B, 3H)
+    x_r, x_z, x_n = x_part.chunk(3, dim=1)
+    h_r, h_z, h_n = h_part.chunk(3, dim=1)
+    r = torch.sigmoid(x_r + h_r)  # reset gate: how much of h the candidate may read
+    z = torch.sigmoid(x_z + h_z)  # update gate: how much of h to keep
+    n = torch.tanh(x_n + r * h_n)  # candidate state
+    return (1 - z) * n + z * h
+
+
+# ---- input checks, done once at each public entry ----------------------------------------
+
+
+def _check_input(x: Tensor, input_size: int, ndim: int, who: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: x must be a torch.Tensor; got {type(x).__name__}")
+    expected = "(batch, input_size)" if ndim == 2 else "(batch, time, input_size)"
+    if x.ndim != ndim:
+        raise ValueError(
+            f"{who}: x must be {ndim}-D {expected} with input_size={input_size}; "
+            f"got shape {tuple(x.shape)}"
+        )
+    if x.shape[-1] != input_size:
+        raise ValueError(
+            f"{who}: x must have shape {expected} with input_size={input_size}; "
+            f"got shape {tuple(x.shape)}"
+        )
+    if ndim == 3 and x.shape[1] == 0:
+        raise ValueError(f"{who}: x needs at least one time step; got shape {tuple(x.shape)}")
+
+
+def _check_state(s: Tensor, batch: int, hidden_size: int, name: str, who: str) -> None:
+    expected = (batch, hidden_size)
+    if not isinstance(s, Tensor) or tuple(s.shape) != expected:
+        got = tuple(s.shape) if isinstance(s, Tensor) else type(s).__name__
+        raise ValueError(
+            f"{who}: state {name} must have shape (batch, hidden_size) = {expected}; got {got}"
+        )
+
+
+def _lstm_state(state, x: Tensor, hidden_size: int, who: str) -> tuple[Tensor, Tensor]:
+    if state is None:
+        zeros = x.new_zeros(x.shape[0], hidden_size)
+        return zeros, zeros
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        raise ValueError(f"{who}: state must be a pair (h, c) or None; got {type(state).__name__}")
+    h, c = state
+    _check_state(h, x.shape[0], hidden_size, "h", who)
+    _check_state(c, x.shape[0], hidden_size, "c", who)
+    return h, c
+
+
+def _hidden_state(h, x: Tensor, hidden_size: int, who: str) -> Tensor:
+    if h is None:
+        return x.new_zeros(x.shape[0], hidden_size)
+    _check_state(h, x.shape[0], hidden_size, "h", who)
+    return h
+
+
+# ---- parameters -------------------------------------------------------------------------
+
+
+class _Recurrent(nn.Module):
+    """Holds the four parameters of a cell with ``gates`` gates, initialised as torch does:
+    every entry uniform in (-1/sqrt(H), 1/sqrt(H)). ``suffix`` is "" for a cell and "_l0" for
+    a layer, so the names match torch's and its state_dicts load as they are."""
+
+    gates = 1
+    suffix = ""
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1; got {value}")
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        G, H, I = self.gates, self.hidden_size, self.input_size  # noqa: E741
+        shapes = {
+            "weight_ih": (G * H, I),
+            "weight_hh": (G * H, H),
+            "bias_ih": (G * H,),
+            "bias_hh": (G * H,),
+        }
+        bound = 1.0 / math.sqrt(H)
+        for name, shape in shapes.items():
+            param = nn.Parameter(torch.empty(shape).uniform_(-bound, bound))
+            setattr(self, name + self.suffix, param)
+
+    def _params(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        s = self.suffix
+        return (
+            getattr(self, "weight_ih" + s),
+            getattr(self, "bias_ih" + s),
+            getattr(self, "weight_hh" + s),
+            getattr(self, "bias_hh" + s),
+        )
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}"
+
+
+class _LSTMInit(_Recurrent):
+    """LSTM parameters, with the option to start the forget gate open."""
+
+    gates = 4
+
+    def __init__(self, input_size: int, hidden_size: int, forget_bias: float | None = None):
+        super().__init__(input_size, hidden_size)
+        if forget_bias is not None and not math.isfinite(forget_bias):
+            raise ValueError(f"forget_bias must be a finite number or None; got {forget_bias}")
+        if forget_bias is not None:
+            # The forget gate is f = sigmoid(... + b_ih[f] + b_hh[f]); a bias of 3 gives
+            # f = 0.95 at the start, so the cell state keeps 0.95**t of what it held t steps
+            # ago instead of torch's default f of about 0.5 (0.5**t).
+            H = self.hidden_size
+            _, b_ih, _, b_hh = self._params()
+            with torch.no_grad():
+                b_ih[H : 2 * H] = float(forget_bias)
+                b_hh[H : 2 * H] = 0.0
+        self.forget_bias = forget_bias
+
+
+# ---- cells: one time step ---------------------------------------------------------------
+
+
+class RNNCell(_Recurrent):
+    """One step of a plain tanh RNN; loads an ``nn.RNNCell`` state_dict.
+
+    ``forward(x (B, I), h (B, H) or None) -> h' (B, H)``; ``None`` means a zero state.
+    """
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        _check_input(x, self.input_size, 2, "RNNCell")
+        h = _hidden_state(h, x, self.hidden_size, "RNNCell")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        return rnn_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
+
+
+class LSTMCell(_LSTMInit):
+    """One LSTM step, gates i, f, g, o as in torch; loads an ``nn.LSTMCell`` state_dict.
+
+    ``forward(x (B, I), (h, c) each (B, H), or None) -> (h', c')``. ``forget_bias=None``
+    initialises as torch does; a number sets the forget gate's bias (see ``LSTM``).
+    """
+
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
+        _check_input(x, self.input_size, 2, "LSTMCell")
+        h, c = _lstm_state(state, x, self.hidden_size, "LSTMCell")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        return lstm_step(x @ w_ih.T + b_ih, h, c, w_hh, b_hh)
+
+
+class GRUCell(_Recurrent):
+    """One GRU step, gates r, z, n as in torch; loads an ``nn.GRUCell`` state_dict.
+
+    ``forward(x (B, I), h (B, H) or None) -> h' (B, H)``.
+    """
+
+    gates = 3
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        _check_input(x, self.input_size, 2, "GRUCell")
+        h = _hidden_state(h, x, self.hidden_size, "GRUCell")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        return gru_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
+
+
+# ---- layers: a cell run over a batch-first sequence --------------------------------------
+
+
+class RNN(_Recurrent):
+    """A plain tanh RNN over a sequence, batch first; loads ``nn.RNN(batch_first=True)``.
+
+    ``forward(x (B, T, I), h (B, H) or None) -> (outputs (B, T, H), h_T (B, H))``: outputs
+    holds the hidden state after every step, h_T the last one. (torch's ``nn.RNN`` returns its
+    state as (num_layers, B, H); this one-layer version drops that axis.)
+    """
+
+    suffix = "_l0"
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        _check_input(x, self.input_size, 3, "RNN")
+        h = _hidden_state(h, x, self.hidden_size, "RNN")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        # Every step's input term in one product, (B, T, H), then split into T tensors (B, H).
+        # unbind rather than x_parts[:, t]: the backward of each slice would write a zero
+        # tensor the size of all of x_parts, T times over.
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)
+        outputs = []
+        for x_part in x_parts:
+            h = rnn_step(x_part, h, w_hh, b_hh)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h
+
+
+class GRU(_Recurrent):
+    """A GRU over a sequence, batch first; loads ``nn.GRU(batch_first=True)``.
+
+    ``forward(x (B, T, I), h (B, H) or None) -> (outputs (B, T, H), h_T (B, H))``.
+    """
+
+    gates = 3
+    suffix = "_l0"
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        _check_input(x, self.input_size, 3, "GRU")
+        h = _hidden_state(h, x, self.hidden_size, "GRU")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 3H), as in RNN
+        outputs = []
+        for x_part in x_parts:
+            h = gru_step(x_part, h, w_hh, b_hh)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h
+
+
+class LSTM(_LSTMInit):
+    """An LSTM over a sequence, batch first; loads ``nn.LSTM(batch_first=True)``.
+
+    ``forward(x (B, T, I), state=(h, c) each (B, H), or None)
+    -> (outputs (B, T, H), (h_T, c_T))``: outputs holds h after every step. (torch's
+    ``nn.LSTM`` shapes its states (num_layers, B, H); this one-layer version drops that axis.)
+
+    ``forget_bias``: ``None`` initialises every parameter as torch does; a number (1 is
+    common, Keras's default) sets the forget gate's bias so that a new LSTM starts out
+    remembering rather than forgetting, which long-range tasks need.
+    """
+
+    suffix = "_l0"
+
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
+        _check_input(x, self.input_size, 3, "LSTM")
+        h, c = _lstm_state(state, x, self.hidden_size, "LSTM")
+        w_ih, b_ih, w_hh, b_hh = self._params()
+        x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 4H), as in RNN
+        outputs = []
+        for x_part in x_parts:
+            h, c = lstm_step(x_part, h, c, w_hh, b_hh)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), (h, c)

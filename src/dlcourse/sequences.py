@@ -1,0 +1,185 @@
+"""Generated sequence data for the recurrent-networks chapter, and the small tools to feed it.
+
+- text: ``build_vocab``, ``encode`` (words to left-padded ids), ``bag_of_words`` (word counts,
+  the order thrown away) and ``one_hot``; the reviews themselves come from
+  ``dlcourse.data.toy_reviews``, where "not" flips the sentiment;
+- memory: ``first_symbol`` (name the first symbol of a long random sequence) and
+  ``random_symbols`` (sequences to memorise);
+- time series: ``seasonal_series`` (a noisy periodic signal) and ``windows`` (cut it into
+  inputs and the values that follow them).
+
+Everything is NumPy and deterministic given ``seed``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "PAD",
+    "bag_of_words",
+    "build_vocab",
+    "encode",
+    "first_symbol",
+    "one_hot",
+    "random_symbols",
+    "seasonal_series",
+    "windows",
+]
+
+PAD = "<pad>"  # id 0: fills the start of short texts
+
+
+def _check_count(name: str, value, minimum: int = 1) -> int:
+    if int(value) != value or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def _check_ids(ids) -> np.ndarray:
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(
+            f"ids must be a 2-D integer array (n, T); got shape {ids.shape}, dtype {ids.dtype}"
+        )
+    return ids
+
+
+# ---- text ------------------------------------------------------------------------------
+
+
+def build_vocab(texts: list[str]) -> dict[str, int]:
+    """Map every word of ``texts`` (split on spaces) to an id: ``PAD`` is 0, then the words in
+    alphabetical order from 1 (so the same texts always give the same ids)."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of strings, not one string")
+    words = sorted({word for text in texts for word in text.split()})
+    return {PAD: 0, **{word: i + 1 for i, word in enumerate(words)}}
+
+
+def encode(texts: list[str], vocab: dict[str, int], length: int | None = None) -> np.ndarray:
+    """Word ids of each text, padded with 0 at the **start** to a common length.
+
+    Padding at the start puts every text's last word at the last time step, where a recurrent
+    network's final hidden state is read.
+
+    Args:
+        texts: n strings of words separated by spaces.
+        vocab: from ``build_vocab``; every word must be in it.
+        length: T; default: the longest text's number of words.
+
+    Returns:
+        int64 array (n, T).
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of strings, not one string")
+    tokens = [text.split() for text in texts]
+    longest = max((len(t) for t in tokens), default=0)
+    length = longest if length is None else _check_count("length", length)
+    if longest > length:
+        raise ValueError(f"length must be >= the longest text ({longest} words); got {length}")
+    ids = np.zeros((len(tokens), length), dtype=np.int64)
+    for i, words in enumerate(tokens):
+        unknown = [w for w in words if w not in vocab]
+        if unknown:
+            raise ValueError(f"text {i} has words missing from the vocabulary: {unknown}")
+        if words:
+            ids[i, length - len(words) :] = [vocab[w] for w in words]
+    return ids
+
+
+def bag_of_words(ids, vocab_size: int) -> np.ndarray:
+    """How often each word occurs in each sequence, padding not counted: the order is lost.
+
+    Args:
+        ids: int array (n, T) of ids in [0, vocab_size).
+        vocab_size: V.
+
+    Returns:
+        float32 array (n, V); column 0 (padding) is all zeros.
+    """
+    ids = _check_ids(ids)
+    vocab_size = _check_count("vocab_size", vocab_size)
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"ids must lie in [0, {vocab_size}); got [{ids.min()}, {ids.max()}]")
+    counts = np.zeros((len(ids), vocab_size), dtype=np.float32)
+    np.add.at(counts, (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.ravel()), 1.0)
+    counts[:, 0] = 0.0
+    return counts
+
+
+def one_hot(ids, num_classes: int) -> np.ndarray:
+    """One-hot vectors: ids (n, T) in [0, num_classes) -> float32 (n, T, num_classes)."""
+    ids = _check_ids(ids)
+    num_classes = _check_count("num_classes", num_classes)
+    if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
+        raise ValueError(f"ids must lie in [0, {num_classes}); got [{ids.min()}, {ids.max()}]")
+    return np.eye(num_classes, dtype=np.float32)[ids]
+
+
+# ---- memory ----------------------------------------------------------------------------
+
+
+def random_symbols(n: int, length: int, num_symbols: int, seed: int = 0) -> np.ndarray:
+    """n sequences of ``length`` symbols drawn uniformly from 0..num_symbols-1: int64 (n, T)."""
+    n, length = _check_count("n", n), _check_count("length", length)
+    num_symbols = _check_count("num_symbols", num_symbols, minimum=2)
+    return np.random.default_rng(seed).integers(0, num_symbols, size=(n, length))
+
+
+def first_symbol(
+    n: int, length: int, num_symbols: int = 4, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The long-range memory task: name the first symbol of a random sequence.
+
+    Every symbol is drawn uniformly from 0..num_symbols-1; the label is the first one, so the
+    ``length - 1`` symbols after it are distractors that a model must read and ignore.
+    Guessing scores 1/num_symbols.
+
+    Returns:
+        ``(ids, labels)``: int64 (n, length) and int64 (n,).
+    """
+    ids = random_symbols(n, length, num_symbols, seed)
+    return ids, ids[:, 0].copy()
+
+
+# ---- time series -----------------------------------------------------------------------
+
+
+def seasonal_series(n: int, period: int = 24, noise: float = 0.1, seed: int = 0) -> np.ndarray:
+    """A noisy seasonal signal: a sine of period ``period`` plus a smaller sine of a third of
+    that period, plus Gaussian noise of standard deviation ``noise``. float64 (n,)."""
+    n, period = _check_count("n", n), _check_count("period", period, minimum=2)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0; got {noise}")
+    t = np.arange(n)
+    signal = np.sin(2 * np.pi * t / period) + 0.4 * np.sin(6 * np.pi * t / period + 1.0)
+    return signal + noise * np.random.default_rng(seed).normal(size=n)
+
+
+def windows(series, lookback: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a series into (input window, the values that follow) pairs.
+
+    Window i is ``series[i : i + lookback]``; its target is the next ``horizon`` values.
+
+    Args:
+        series: 1-D array of length n.
+        lookback: L, steps the model sees. horizon: h, steps it must predict.
+
+    Returns:
+        ``(X, y)``: float32 (m, L, 1) and float32 (m, h), with m = n - L - h + 1.
+    """
+    series = np.asarray(series, dtype=np.float32)
+    if series.ndim != 1:
+        raise ValueError(f"series must be 1-D (n,); got shape {series.shape}")
+    lookback, horizon = _check_count("lookback", lookback), _check_count("horizon", horizon)
+    m = len(series) - lookback - horizon + 1
+    if m < 1:
+        raise ValueError(
+            f"series of length {len(series)} is too short for lookback={lookback} and "
+            f"horizon={horizon}: it needs at least {lookback + horizon} values"
+        )
+    idx = np.arange(m)[:, None]
+    X = series[idx + np.arange(lookback)][..., None]
+    y = series[idx + lookback + np.arange(horizon)]
+    return X, y
