@@ -100,7 +100,11 @@ class VAE(nn.Module):
     """
 
     def __init__(
-        self, n_inputs: int = 64, latent: int = 2, hidden: Sequence[int] = (128,), beta=1.0
+        self,
+        n_inputs: int = 64,
+        latent: int = 2,
+        hidden: Sequence[int] = (128,),
+        beta: float = 1.0,
     ):
         super().__init__()
         self.n_inputs = _positive_int("n_inputs", n_inputs)
@@ -125,6 +129,7 @@ class VAE(nn.Module):
         return torch.sigmoid(self.decoder(z))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, n_inputs) -> (B, n_inputs) logits, decoded from a sampled code (kept: mu, logvar)."""
         self.mu, self.logvar = self.encode(x)
         return self.decoder(reparameterise(self.mu, self.logvar))
 
