@@ -1,0 +1,178 @@
+"""Autoencoders: a network trained to give back its own input through a narrow bottleneck.
+
+The data is its own label (self-supervised learning): the target of every example is the
+example itself, so ``dlcourse.train.fit(model, make_loader(X, X), ...)`` trains one. A
+*denoising* autoencoder sees a corrupted input and is asked for the clean one:
+``nn.Sequential(GaussianNoise(std), autoencoder)`` corrupts in training mode only, like
+dropout, so the same ``fit`` call trains it with fresh noise in every epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from dlcourse import train
+
+__all__ = ["Autoencoder", "GaussianNoise", "add_noise", "mlp", "reconstruction_error"]
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
+OUTPUTS = {"linear": None, "sigmoid": nn.Sigmoid}
+
+
+def _positive_int(name: str, value: int) -> int:
+    if int(value) != value or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
+
+
+def _choice(name: str, value: str, allowed: dict) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}; got {value!r}")
+    return value
+
+
+def mlp(sizes: Sequence[int], activation: str = "relu", output: str = "linear") -> nn.Sequential:
+    """A fully connected network ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
+
+    Args:
+        sizes: layer widths, at least two (input and output).
+        activation: between layers: ``"relu"``, ``"tanh"`` or ``"leaky_relu"`` (slope 0.2).
+        output: after the last layer: ``"linear"`` (nothing) or ``"sigmoid"`` (into (0, 1)).
+    """
+    sizes = [_positive_int("every layer size", s) for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output size; got {sizes}")
+    _choice("activation", activation, ACTIVATIONS)
+    _choice("output", output, OUTPUTS)
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    if OUTPUTS[output] is not None:
+        layers.append(OUTPUTS[output]())
+    return nn.Sequential(*layers)
+
+
+class Autoencoder(nn.Module):
+    """Encoder ``n_inputs -> hidden... -> bottleneck``, decoder the mirror image back.
+
+    With ``hidden=()`` and ``output="linear"`` both halves are single linear maps: a *linear*
+    autoencoder, which learns the same subspace as PCA.
+
+    Args:
+        n_inputs: features per example (64 for the 8x8 digits).
+        bottleneck: size of the code; smaller than ``n_inputs`` makes it undercomplete.
+        hidden: widths of the encoder's hidden layers (the decoder uses them reversed).
+        activation: between layers (see ``mlp``); the code itself is linear.
+        output: ``"sigmoid"`` for pixels in [0, 1], ``"linear"`` for any real numbers.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int = 64,
+        bottleneck: int = 8,
+        hidden: Sequence[int] = (128,),
+        activation: str = "relu",
+        output: str = "sigmoid",
+    ):
+        super().__init__()
+        self.n_inputs = _positive_int("n_inputs", n_inputs)
+        self.bottleneck = _positive_int("bottleneck", bottleneck)
+        hidden = list(hidden)
+        self.encoder = mlp([n_inputs, *hidden, bottleneck], activation)
+        self.decoder = mlp([bottleneck, *hidden[::-1], n_inputs], activation, output)
+
+    def _check(self, t: torch.Tensor, name: str, width: int) -> None:
+        if t.ndim != 2 or t.shape[1] != width:
+            raise ValueError(f"{name} must have shape (batch, {width}); got {tuple(t.shape)}")
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, n_inputs) -> (B, bottleneck) codes."""
+        self._check(x, "x", self.n_inputs)
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, bottleneck) codes -> (B, n_inputs) reconstructions."""
+        self._check(z, "z", self.bottleneck)
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, n_inputs) -> (B, n_inputs): the input squeezed through the code and back."""
+        return self.decode(self.encode(x))
+
+
+class GaussianNoise(nn.Module):
+    """Adds N(0, std^2) noise to its input in training mode; the identity in eval mode.
+
+    Placed in front of an autoencoder it turns ``fit(model, make_loader(X, X), ...)`` into
+    denoising training: a fresh corruption of every batch, the clean batch as the target.
+    ``clip`` keeps the noisy values in a range, e.g. (0, 1) for pixels.
+    """
+
+    def __init__(self, std: float, clip: tuple[float, float] | None = (0.0, 1.0)):
+        super().__init__()
+        if not std >= 0:
+            raise ValueError(f"std must be >= 0; got {std!r}")
+        self.std, self.clip = float(std), clip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.std == 0:
+            return x
+        noisy = x + self.std * torch.randn_like(x)
+        return noisy.clamp(*self.clip) if self.clip is not None else noisy
+
+
+def add_noise(
+    X: np.ndarray,
+    std: float,
+    seed: int | np.random.Generator = 0,
+    clip: tuple[float, float] | None = (0.0, 1.0),
+) -> np.ndarray:
+    """NumPy version of ``GaussianNoise``: ``X + N(0, std^2)``, clipped to ``clip``.
+
+    Args:
+        X: (m, n) clean examples.
+        std: noise standard deviation, >= 0.
+        seed: a seed or a generator (draw from the page's ``rng`` to keep one stream).
+        clip: (low, high), or ``None`` to leave the values unbounded.
+
+    Returns:
+        (m, n) noisy copy; ``X`` is not changed.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (m, n); got {X.shape}")
+    if not std >= 0:
+        raise ValueError(f"std must be >= 0; got {std!r}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    noisy = X + std * rng.standard_normal(X.shape)
+    return np.clip(noisy, *clip) if clip is not None else noisy
+
+
+def reconstruction_error(model: nn.Module, X: np.ndarray, target: np.ndarray | None = None):
+    """Per-example mean squared error between ``model(X)`` and ``target`` (default ``X``).
+
+    Args:
+        model: maps (m, n) to (m, n), e.g. an ``Autoencoder``; run in eval mode.
+        X: (m, n) inputs.
+        target: (m, n) what the output should be: the clean images when ``X`` is noisy.
+
+    Returns:
+        (m,) errors, averaged over the n features. A large error marks an example unlike
+        the training data, which is what anomaly detection uses.
+    """
+    X = np.asarray(X, dtype=float)
+    target = X if target is None else np.asarray(target, dtype=float)
+    if X.ndim != 2 or target.shape != X.shape:
+        raise ValueError(
+            f"X must be (m, n) and target the same shape; got X {X.shape}, target {target.shape}"
+        )
+    output = train.predict(model, X)
+    if output.shape != X.shape:
+        raise ValueError(f"model must map X {X.shape} to the same shape; got {output.shape}")
+    return ((output - target) ** 2).mean(axis=1)
