@@ -135,6 +135,7 @@ return {
     .map(el => el.textContent).filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 60)),
   codeBlocks,
   oldCopyButtons: document.querySelectorAll('clipboard-copy').length,
+  solutions: document.querySelectorAll('details.dl-solution-details').length,
   sideways: document.documentElement.scrollWidth - innerWidth,
   overflowingProse: [...article.querySelectorAll('p, li, h1, h2, h3, h4, figcaption, summary')]
     .filter(el => el.getBoundingClientRect().right > right)
@@ -219,6 +220,17 @@ def test_chapters_typeset_their_math(site, reports):
         assert report["mathErrors"] == 0, f"{name}: {report['mathErrors']} equations failed"
         assert report["math"] > 0 or not has_math, f"{name}: its equations were not typeset"
         assert not report["rawMath"], f"{name}: TeX left untypeset: {report['rawMath']}"
+
+
+def test_exercise_solutions_are_folded(site, reports):
+    folder, executed, _ = site
+    for name in executed:
+        slug = name.removesuffix(".md")
+        markers = (
+            (folder / "chapters" / slug / "index.html").read_text().count('class="dl-solution"')
+        )
+        folded = reports[1280][f"chapters/{slug}/"]["solutions"]
+        assert folded == markers, f"{name}: {markers} solutions, {folded} folded"
 
 
 def test_chapter_figures_are_lazy_files_with_alt_text(site):
