@@ -84,7 +84,8 @@ def main() -> None:
                 "max_abs_difference": max_diff,
             }
             del weights
-            number = max(1, min(50, 2**20 // T**2))  # several calls per measurement when small
+            # Several calls per measurement when the sizes are small (not in a --quick check).
+            number = 2 if args.quick else max(1, min(50, 2**20 // T**2))
             for name, fn in (("ours", ours), ("fused", fused)):
                 with torch.no_grad():
                     row[f"{name}_forward_seconds"] = timeit_median(
