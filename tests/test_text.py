@@ -62,6 +62,19 @@ def test_without_the_repository_the_corpus_is_the_package_docstrings(monkeypatch
     assert text.package_docstrings() == corpus.documents
 
 
+def test_without_code_keeps_the_prose():
+    doc = (
+        "Intro.\n\n```python\nx = 1\n```\n\nMiddle.\n"
+        "````text\n```python\ninside\n```\n````\n"
+        "~~~\ntilde\n~~~\nEnd with `inline` code.\n```python\nunclosed = True\n"
+    )
+    prose = Corpus({"a": doc}, "test").without_code()
+    assert prose.documents["a"] == (
+        "Intro.\n\n\nMiddle.\nEnd with `inline` code.\n```python\nunclosed = True\n"
+    )
+    assert prose.origin == "test"
+
+
 def test_split_holds_out_the_end_of_every_document():
     corpus = Corpus({"a": "0123456789", "b": "abcdefghij"}, "test")
     train, val = corpus.split(0.2)

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+# A fenced block: an opening fence of 3+ backticks or tildes, up to the same fence closing it.
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?^[ \t]*\1[ \t]*(\n|\Z)", re.DOTALL | re.M)
 
 
 # --- the corpus ---------------------------------------------------------------------------
@@ -52,6 +54,10 @@ class Corpus:
     @property
     def text(self) -> str:
         return "\n\n".join(self.documents.values())
+
+    def without_code(self) -> Corpus:
+        """The same documents with every fenced code block removed: the prose (and math)."""
+        return Corpus({k: _FENCED.sub("", v) for k, v in self.documents.items()}, self.origin)
 
     def split(self, val_fraction: float = 0.1) -> tuple[str, str]:
         """(train, validation) text: the last ``val_fraction`` of every document is held out,
