@@ -1,0 +1,225 @@
+"""A small decoder-only transformer (a GPT), meant to be read top to bottom.
+
+The order follows nanoGPT's ``model.py``: positional encodings, the MLP, the transformer block,
+the configuration, and the model, whose ``forward`` maps token ids (B, T) to next-token logits
+(B, T, vocab_size) and whose ``generate`` samples text one token at a time. The attention is
+``dlcourse.attention.MultiHeadSelfAttention`` with a causal mask: position t sees 0..t only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dlcourse.attention import MultiHeadSelfAttention, causal_mask
+
+__all__ = ["GPT", "Block", "GPTConfig", "MLP", "lm_loss", "sinusoidal_positions"]
+
+
+def sinusoidal_positions(T: int, d_model: int) -> torch.Tensor:
+    """The fixed positional encodings of the 2017 transformer, (T, d_model).
+
+    PE[t, 2i] = sin(t / 10000^(2i / d_model)) and PE[t, 2i + 1] = cos(same angle): each pair of
+    columns is a clock turning at its own speed, from one turn every 2 pi positions down to
+    one every 10000 * 2 pi positions, so every position gets a distinct pattern.
+    """
+    if int(T) != T or T < 1 or int(d_model) != d_model or d_model < 2 or d_model % 2:
+        raise ValueError(f"need T >= 1 and an even d_model >= 2; got T={T}, d_model={d_model}")
+    t = torch.arange(T, dtype=torch.float32)[:, None]  # (T, 1)
+    speeds = 10000.0 ** (-torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)  # (d/2,)
+    pe = torch.zeros(T, d_model)
+    pe[:, 0::2] = torch.sin(t * speeds)
+    pe[:, 1::2] = torch.cos(t * speeds)
+    return pe
+
+
+class MLP(nn.Module):
+    """Position-wise feed-forward: each position alone, d -> 4d -> GELU -> d."""
+
+    def __init__(self, n_embd: int, bias: bool = True, dropout: float = 0.0):
+        super().__init__()
+        self.fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)
+        self.proj = nn.Linear(4 * n_embd, n_embd, bias=bias)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.proj(F.gelu(self.fc(x))))
+
+
+class Block(nn.Module):
+    """One transformer block: attention (positions talk), then an MLP (each position thinks).
+
+    Each sub-layer is added to a residual stream. Pre-norm (``norm_first=True``, GPT-2 and
+    later) normalises the sub-layer's input and leaves the stream itself untouched; post-norm
+    (the 2017 original) normalises the stream after each addition.
+    """
+
+    def __init__(
+        self,
+        n_embd: int,
+        n_head: int,
+        bias: bool = True,
+        dropout: float = 0.0,
+        norm_first: bool = True,
+    ):
+        super().__init__()
+        self.norm_first = norm_first
+        self.ln_1 = nn.LayerNorm(n_embd, bias=bias)
+        self.attn = MultiHeadSelfAttention(n_embd, n_head, bias=bias)
+        self.ln_2 = nn.LayerNorm(n_embd, bias=bias)
+        self.mlp = MLP(n_embd, bias=bias, dropout=dropout)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x (B, T, n_embd) -> (x (B, T, n_embd), attention weights (B, heads, T, T) or None)."""
+        if self.norm_first:
+            a, weights = self.attn(self.ln_1(x), mask, need_weights)
+            x = x + self.drop(a)
+            x = x + self.mlp(self.ln_2(x))
+        else:
+            a, weights = self.attn(x, mask, need_weights)
+            x = self.ln_1(x + self.drop(a))
+            x = self.ln_2(x + self.mlp(x))
+        return x, weights
+
+
+@dataclass
+class GPTConfig:
+    vocab_size: int = 100
+    block_size: int = 32  # the longest context the model sees, in tokens
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 64
+    dropout: float = 0.0
+    bias: bool = True
+    positions: str = "learned"  # or "sinusoidal": fixed, nothing to learn
+    norm_first: bool = True  # pre-norm; False: post-norm, as in the 2017 transformer
+
+
+class GPT(nn.Module):
+    """A decoder-only transformer language model: token ids (B, T) -> logits (B, T, vocab)."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        if config.positions not in ("learned", "sinusoidal"):
+            raise ValueError(
+                f"positions must be 'learned' or 'sinusoidal'; got {config.positions!r}"
+            )
+        self.config = c = config
+        self.wte = nn.Embedding(c.vocab_size, c.n_embd)  # token embeddings
+        if c.positions == "learned":
+            self.wpe = nn.Embedding(c.block_size, c.n_embd)  # one learned vector per position
+        else:
+            self.register_buffer("pe", sinusoidal_positions(c.block_size, c.n_embd), False)
+        self.drop = nn.Dropout(c.dropout)
+        self.blocks = nn.ModuleList(
+            Block(c.n_embd, c.n_head, c.bias, c.dropout, c.norm_first) for _ in range(c.n_layer)
+        )
+        self.ln_f = nn.LayerNorm(c.n_embd, bias=c.bias)
+        # GPT-2 ties this matrix to wte (one matrix reads tokens in and scores them out); a
+        # separate one costs vocab_size * n_embd parameters, little for a vocabulary of characters.
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
+        self.register_buffer("mask", causal_mask(c.block_size), persistent=False)
+
+        # Small random weights (GPT-2's init). The layers that write into the residual stream
+        # are scaled by 1/sqrt(2 n_layer), so the stream's variance does not grow with depth.
+        self.apply(self._init_weights)
+        for block in self.blocks:
+            for proj in (block.attn.out_proj, block.mlp.proj):
+                nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * c.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, std=0.02)
+
+    def num_parameters(self) -> int:
+        """The number of trainable parameters."""
+        return sum(p.numel() for p in self.parameters())
+
+    def _check(self, idx: torch.Tensor) -> None:
+        c = self.config
+        if idx.ndim != 2 or idx.dtype not in (torch.int64, torch.int32):
+            raise ValueError(
+                f"idx must be integer token ids of shape (B, T); got {idx.dtype} {tuple(idx.shape)}"
+            )
+        if not 1 <= idx.shape[1] <= c.block_size:
+            raise ValueError(f"T must be in [1, block_size={c.block_size}]; got {idx.shape[1]}")
+        if idx.min() < 0 or idx.max() >= c.vocab_size:
+            raise ValueError(
+                f"token ids must be in [0, vocab_size={c.vocab_size}); "
+                f"got min {int(idx.min())}, max {int(idx.max())}"
+            )
+
+    def forward(self, idx: torch.Tensor, need_weights: bool = False):
+        """Next-token logits for token ids ``idx`` (B, T), T <= block_size.
+
+        Returns logits (B, T, vocab_size): row t scores the token that follows idx[:, :t+1].
+        With ``need_weights=True``, returns ``(logits, [weights (B, heads, T, T) per layer])``.
+        """
+        self._check(idx)
+        B, T = idx.shape
+        pos = self.wpe.weight[:T] if self.config.positions == "learned" else self.pe[:T]
+        x = self.drop(self.wte(idx) + pos)  # (B, T, n_embd): what each token is, and where
+        mask = self.mask[:T, :T]
+        maps = []
+        for block in self.blocks:
+            x, weights = block(x, mask, need_weights)
+            maps.append(weights)
+        logits = self.lm_head(self.ln_f(x))  # (B, T, vocab_size)
+        return (logits, maps) if need_weights else logits
+
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Extend ``idx`` (B, T) by ``max_new_tokens`` sampled tokens; returns (B, T + new).
+
+        Each step feeds the last ``block_size`` tokens, divides the last position's logits by
+        ``temperature`` (below 1: safer, above 1: more adventurous), keeps the ``top_k`` most
+        likely tokens if asked, and draws one token from the softmax.
+        """
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0; got {temperature}")
+        was_training = self.training
+        self.eval()
+        for _ in range(int(max_new_tokens)):
+            logits = self(idx[:, -self.config.block_size :])[:, -1, :] / temperature  # (B, V)
+            if top_k is not None:
+                kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            probs = torch.softmax(logits, dim=-1)
+            next_id = torch.multinomial(probs.cpu(), 1, generator=generator).to(idx.device)
+            idx = torch.cat([idx, next_id], dim=1)
+        self.train(was_training)
+        return idx
+
+
+def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of next-token ``logits`` (..., V) against ``targets`` (...), in nats.
+
+    The positions may come flattened on one side and not the other, e.g. logits (B * T, V)
+    with targets (B, T): what counts is one target per row of logits.
+    """
+    V = logits.shape[-1]
+    if logits.numel() // V != targets.numel():
+        raise ValueError(
+            f"one target per position: logits {tuple(logits.shape)} give "
+            f"{logits.numel() // V} positions, targets {tuple(targets.shape)} {targets.numel()}"
+        )
+    return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
