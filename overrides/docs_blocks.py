@@ -532,9 +532,11 @@ def cached_execute(page: Path) -> Run:
     run = cached_run(page)
     if run is not None:
         return run
+    # The key of the page as it is now, before it runs: an edit made meanwhile must not be
+    # stored under the output of the older text.
+    nb_path, meta_path = _cache_paths(page)
     run = execute(page)
     if run.failure is None:
-        nb_path, meta_path = _cache_paths(page)
         CACHE.mkdir(parents=True, exist_ok=True)
         for old in CACHE.glob(f"{_cache_name(page)}.*"):
             old.unlink(
