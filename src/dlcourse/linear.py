@@ -70,7 +70,10 @@ def normal_equation(
     Args:
         X: (m, n) inputs.
         Y: (m,) or (m, t) targets.
-        l2: ridge strength, ``>= 0``. Any ``l2 > 0`` makes the system solvable.
+        l2: ridge strength, ``>= 0``: the number added to the diagonal, scikit-learn's
+            ``Ridge(alpha=l2)``. In the book's convention (mean squared error plus
+            ``(lam / 2) ||W||^2``, see docs/notation.md) pass ``l2 = m * lam / 2``.
+            Any ``l2 > 0`` makes the system solvable.
 
     Returns:
         ``(W, b)``: ``W`` (n,) and a float ``b`` for ``Y`` of shape (m,); ``W`` (n, t) and
