@@ -30,6 +30,18 @@ CASES = [
         {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1},
         {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1},
     ),
+    (
+        optim.SGD,
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+    ),
+    (
+        optim.SGD,
+        torch.optim.SGD,
+        {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1, "nesterov": True},
+        {"lr": 0.03, "momentum": 0.5, "weight_decay": 0.1, "nesterov": True},
+    ),
     (optim.AdaGrad, torch.optim.Adagrad, {"lr": 0.1}, {"lr": 0.1}),
     (optim.AdaGrad, torch.optim.Adagrad, {"lr": 0.5, "eps": 1e-6}, {"lr": 0.5, "eps": 1e-6}),
     (optim.RMSProp, torch.optim.RMSprop, {"lr": 0.01}, {"lr": 0.01}),
@@ -497,3 +509,10 @@ def test_grid_evaluates_the_surface_everywhere():
     assert Z[i, j] == pytest.approx(surfaces.rosenbrock(point).item())
     with pytest.raises(ValueError, match="n must be"):
         surfaces.grid(surfaces.rosenbrock, (-2, 2), (-1, 3), n=1)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0])
+def test_nesterov_needs_momentum(momentum):
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0; got momentum=0"):
+        optim.SGD([w], lr=0.1, momentum=momentum, nesterov=True)

@@ -117,16 +117,20 @@ class _FromScratch(Optimizer):
 
 
 class SGD(_FromScratch):
-    """Stochastic gradient descent, with optional momentum and L2 weight decay.
+    """Stochastic gradient descent, with optional (Nesterov) momentum and L2 weight decay.
 
     ``g <- g + weight_decay * p``; with momentum ``v <- momentum * v + g`` (``v`` starts as
-    the first ``g``) and ``g <- v``; then ``p <- p - lr * g``.
+    the first ``g``) and ``g <- v``, or with Nesterov momentum ``g <- g + momentum * v`` (the
+    gradient plus the step the velocity is about to take: a look ahead); then
+    ``p <- p - lr * g``.
 
     Args:
         params: an iterable of tensors, or of dicts defining parameter groups.
         lr: learning rate, >= 0.
         momentum: momentum coefficient beta, >= 0 (0.9 is the usual choice).
         weight_decay: L2 penalty coefficient, >= 0 (the gradient of ``wd/2 * ||p||^2``).
+        nesterov: Nesterov's momentum, as ``torch.optim.SGD(nesterov=True)``; needs
+            ``momentum > 0``.
     """
 
     _checks: ClassVar[dict] = {
@@ -141,8 +145,16 @@ class SGD(_FromScratch):
         lr: float,
         momentum: float = 0.0,
         weight_decay: float = 0.0,
+        nesterov: bool = False,
     ) -> None:
-        defaults = {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+        if nesterov and not (isinstance(momentum, (int, float)) and momentum > 0):
+            raise ValueError(f"nesterov=True needs momentum > 0; got momentum={momentum!r}")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "weight_decay": weight_decay,
+            "nesterov": bool(nesterov),
+        }
         super().__init__(params, defaults)
 
     def _update(self, p, g, state, group):
@@ -153,7 +165,10 @@ class SGD(_FromScratch):
                 state["momentum_buffer"] = g.clone()  # v_1 = 0 * beta + g_1
             else:
                 state["momentum_buffer"].mul_(group["momentum"]).add_(g)
-            g = state["momentum_buffer"]
+            if group["nesterov"]:  # look ahead: the gradient plus the coming velocity step
+                g = g.add(state["momentum_buffer"], alpha=group["momentum"])
+            else:
+                g = state["momentum_buffer"]
         p.add_(g, alpha=-group["lr"])
 
 
