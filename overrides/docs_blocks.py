@@ -463,7 +463,8 @@ def _page_key(page: Path) -> str:
     }
     # A reader's switches (DLCOURSE_BIG=1, say) change what a page runs.
     switches = {k: v for k, v in sorted(os.environ.items()) if k.startswith("DLCOURSE_")}
-    parts = [EXECUTOR_VERSION, platform.python_version(), json.dumps([versions, switches])]
+    parts = [EXECUTOR_VERSION, PROVENANCE_SOURCE, platform.python_version()]
+    parts.append(json.dumps([versions, switches]))
     return _digest(page.read_bytes() + "|".join(parts).encode())
 
 
