@@ -68,7 +68,7 @@ def test_augment_noise_is_seeded_clipped_and_spares_the_originals():
     [
         (lambda: augment.shift(np.zeros((2, 63)), 1, 0), r"shape \(m, 64\)"),
         (lambda: augment.shift(np.zeros(64), 1, 0), r"shape \(m, 64\)"),
-        (lambda: augment.shift(np.zeros((2, 64)), 8, 0), "smaller than the image"),
+        (lambda: augment.shift(np.zeros((2, 64)), 8, 0), r"<= 7 \(a move smaller than image_shape"),
         (lambda: augment.augment(np.zeros((2, 64)), [0]), r"y must have shape \(2,\)"),
         (lambda: augment.augment(np.zeros((2, 64)), [0, 1], noise=-1), "noise"),
         # NaN compares False with everything: it used to skip the noise without a word.

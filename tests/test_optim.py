@@ -298,7 +298,7 @@ def test_invalid_hyperparameters_raise(cls, kw, name):
     [
         (optim.SGD, {"lr": "0.1"}, r"lr must be a finite real number >= 0; got '0.1' \(str\)"),
         (optim.SGD, {"lr": True}, "lr must be"),
-        (optim.Adam, {"betas": (0.9, "0.999")}, "beta2 must be"),
+        (optim.Adam, {"betas": (0.9, "0.999")}, r"betas\[1\] \(beta2\) must be"),
         (optim.Adam, {"bias_correction": "no"}, "bias_correction must be True or False"),
         (optim.AdaGrad, {"eps_inside_sqrt": 1}, "eps_inside_sqrt must be True or False"),
     ],
