@@ -72,7 +72,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(url: str, text: str, seconds: float = 300) -> str:
+def _wait_for(url: str, text: str, seconds: float = 900) -> str:
     """Poll ``url`` until its body contains ``text``: a bounded wait, not a measurement."""
     deadline, body = time.monotonic() + seconds, ""
     while time.monotonic() < deadline:
