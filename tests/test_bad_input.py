@@ -85,7 +85,8 @@ from dlcourse import (  # noqa: E402
 # Modules not (yet) fuzzed here. The chapter modules of Part IV arrived after this registry:
 # each validates its input and has its own bad-input tests (tests/test_cnn.py, test_rnn.py,
 # test_attention.py, test_transformer.py, test_text.py, test_generative.py, test_images.py,
-# test_sequences.py, test_architectures.py, test_layers.py), but they still need recipes here. Open work:
+# test_sequences.py, test_architectures.py, test_layers.py), but they still need recipes
+# here. Open work:
 # register them and drop them from this set. (The training loop's internal checks in
 # dlcourse.train_checks declare an empty __all__ and need no entry.)
 EXCLUDED_MODULES: set[str] = {

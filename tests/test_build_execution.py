@@ -110,7 +110,6 @@ def test_serve_shows_a_failing_chapter_serves_the_rest_and_follows_package_edits
         base = f"http://127.0.0.1:{port}/dlcourse/chapters"
         broken = _wait_for(f"{base}/99-broken/", "This page failed to build")
         assert f"99-broken.md:{failing}" in broken and "ZeroDivisionError" in broken
-        assert "x = 1" in broken  # the cells before the failure are shown
         _wait_for(f"{base}/97-good/", "first version")
         (package / "servetest.py").write_text('GREETING = "second version"\n', encoding="utf-8")
         _wait_for(f"{base}/97-good/", "second version")

@@ -12,7 +12,7 @@ ROW = re.compile(r"^\| \[(?P<title>[^\]]+)\]\(chapters/(?P<file>[\w-]+\.md)\) \|
 
 
 def modules_used(page) -> set[str]:
-    """The dlcourse modules a chapter's code imports (``from dlcourse import x``, ``dlcourse.x``)."""
+    """The dlcourse modules a chapter imports (from dlcourse import x, or dlcourse.x)."""
     found = set()
     for block in python_blocks(page):
         for node in ast.walk(ast.parse(block.code)):
@@ -23,7 +23,9 @@ def modules_used(page) -> set[str]:
                 else:
                     found |= {a.name for a in node.names if a.name != "seed_everything"}
             elif isinstance(node, ast.Import):
-                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("dlcourse.")}
+                found |= {
+                    a.name.split(".")[1] for a in node.names if a.name.startswith("dlcourse.")
+                }
     return found
 
 

@@ -724,7 +724,7 @@ def test_targets_that_would_broadcast_are_an_error_naming_both_shapes():
         (lambda m, o, ld: train.evaluate(m, ld, nn.MSELoss(), device="tpu"), ValueError, "device"),
         (lambda m, o, ld: train.predict(m, np.zeros((0, 3))), ValueError, "X"),
         (lambda m, o, ld: train.predict("m", np.zeros((2, 3))), TypeError, "model"),
-        (lambda m, o, ld: train.make_loader(np.zeros((0, 3)), np.zeros(0)), ValueError, "example"),
+        (lambda m, o, ld: train.make_loader(np.zeros((0, 3)), np.zeros(0)), ValueError, "empty"),
         (
             lambda m, o, ld: train.make_loader(np.zeros((4, 3)), np.zeros(4), 2.5),
             TypeError,
