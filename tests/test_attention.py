@@ -168,7 +168,7 @@ def test_padding_mask_marks_real_tokens():
     m = padding_mask([3, 1], 4)
     assert m.shape == (2, 1, 1, 4)
     assert m[:, 0, 0].tolist() == [[True, True, True, False], [True, False, False, False]]
-    with pytest.raises(ValueError, match=r"in \[0, 4\]"):
+    with pytest.raises(ValueError, match=r"in \[0, T\] = \[0, 4\]"):
         padding_mask([5], 4)
 
 

@@ -204,7 +204,7 @@ def test_pooling_by_hand():
 def test_conv2d_rejects_bad_input_with_clear_messages():
     x, w = np.zeros((2, 3, 5, 5)), np.zeros((4, 3, 3, 3))
     with pytest.raises(
-        ValueError, match=r"x must be a 4-D array \(N, C, H, W\); got shape \(3, 5, 5\)"
+        ValueError, match=r"x must be a 4-D array of shape \(N, C, H, W\); got shape \(3, 5, 5\)"
     ):
         cnn.conv2d(x[0], w)
     with pytest.raises(ValueError, match=r"weight must be a 4-D array .*got shape \(3, 3, 3\)"):
@@ -221,7 +221,7 @@ def test_conv2d_rejects_a_kernel_larger_than_the_padded_input():
     x = np.zeros((1, 1, 4, 4))
     with pytest.raises(
         ValueError,
-        match=r"kernel \(7, 3\) is larger than the padded input "
+        match=r"weight\'s kernel \(7, 3\) is larger than the padded input x "
         r"\(6, 6\) \(input \(4, 4\) with padding 1\)",
     ):
         cnn.conv2d(x, np.zeros((1, 1, 7, 3)), padding=1)
@@ -231,11 +231,24 @@ def test_conv2d_rejects_a_kernel_larger_than_the_padded_input():
 @pytest.mark.parametrize(
     "kwargs,error,message",
     [
-        ({"stride": 0}, ValueError, "stride must be >= 1; got 0"),
-        ({"padding": -1}, ValueError, "padding must be >= 0; got -1"),
-        ({"stride": 1.5}, TypeError, "stride must be an integer; got float 1.5"),
-        ({"padding": True}, TypeError, "padding must be an integer; got bool True"),
-        ({"bias": np.zeros(3)}, ValueError, r"bias must have shape \(4,\); got \(3,\)"),
+        ({"stride": 0}, ValueError, "stride must be an integer >= 1; got 0"),
+        ({"padding": -1}, ValueError, "padding must be an integer >= 0; got -1"),
+        (
+            {"stride": 1.5},
+            TypeError,
+            r"stride must be an integer in \[1, 1000000000\]; got 1.5 \(float\)",
+        ),
+        (
+            {"padding": True},
+            TypeError,
+            r"padding must be an integer in \[0, 1000000000\]; got True \(bool\)",
+        ),
+        (
+            {"bias": np.zeros(3)},
+            ValueError,
+            r"bias must have one entry per filter of weight \(4, 3, 3, 3\): "
+            r"shape \(4,\); got \(3,\)",
+        ),
         ({"method": "fft"}, ValueError, "method must be 'loops' or 'im2col'; got 'fft'"),
     ],
 )
@@ -248,8 +261,8 @@ def test_conv2d_backward_rejects_a_grad_out_of_the_wrong_shape():
     x, w = np.zeros((2, 3, 5, 5)), np.zeros((4, 3, 3, 3))
     with pytest.raises(
         ValueError,
-        match=r"grad_out must have the output's shape \(2, 4, 3, 3\); "
-        r"got \(2, 4, 5, 5\)",
+        match=r"grad_out must have the output's shape \(2, 4, 3, 3\) \(from x \(2, 3, 5, 5\) "
+        r"and weight \(4, 3, 3, 3\)\); got \(2, 4, 5, 5\)",
     ):
         cnn.conv2d_backward(x, w, np.zeros((2, 4, 5, 5)))
     with pytest.raises(ValueError, match="channel mismatch"):
@@ -259,35 +272,37 @@ def test_conv2d_backward_rejects_a_grad_out_of_the_wrong_shape():
 def test_pooling_rejects_bad_input():
     x = np.zeros((1, 2, 4, 4))
     with pytest.raises(
-        ValueError, match=r"x must be a 4-D array \(N, C, H, W\); got shape \(4, 4\)"
+        ValueError, match=r"x must be a 4-D array of shape \(N, C, H, W\); got shape \(4, 4\)"
     ):
         cnn.max_pool2d(x[0, 0], 2)
     with pytest.raises(ValueError, match=r"padding must be at most kernel_size / 2 = 1.0; got 2"):
         cnn.avg_pool2d(x, 2, padding=2)
     with pytest.raises(
         ValueError,
-        match=r"pooling window \(5, 5\) is larger than the padded "
-        r"input \(4, 4\)",
+        match=r"pooling window \(kernel_size, kernel_size\) \(5, 5\) is larger than the padded "
+        r"input x \(4, 4\)",
     ):
         cnn.max_pool2d(x, 5)
-    with pytest.raises(ValueError, match="stride must be >= 1; got 0"):
+    with pytest.raises(ValueError, match="stride must be an integer >= 1; got 0"):
         cnn.max_pool2d(x, 2, stride=0)
-    with pytest.raises(ValueError, match="kernel_size must be >= 1; got 0"):
+    with pytest.raises(ValueError, match="kernel_size must be an integer >= 1; got 0"):
         cnn.avg_pool2d(x, 0)
     with pytest.raises(
         ValueError,
-        match=r"grad_out must have the output's shape \(1, 2, 2, 2\); "
-        r"got \(1, 2, 4, 4\)",
+        match=r"grad_out must have the pooled output's shape \(1, 2, 2, 2\) \(from x "
+        r"\(1, 2, 4, 4\)\); got \(1, 2, 4, 4\)",
     ):
         cnn.max_pool2d_backward(x, x, 2)
-    with pytest.raises(ValueError, match=r"grad_out must have the output's shape"):
+    with pytest.raises(ValueError, match=r"grad_out must have the pooled output's shape"):
         cnn.avg_pool2d_backward(x, np.zeros((1, 2, 3, 3)), 2)
 
 
 def test_im2col_rejects_bad_input():
     with pytest.raises(ValueError, match=r"x must be a 4-D array"):
         cnn.im2col(np.zeros((4, 4)), 2, 2)
-    with pytest.raises(ValueError, match=r"kernel \(5, 2\) is larger than the padded input"):
+    with pytest.raises(
+        ValueError, match=r"window \(kh, kw\) \(5, 2\) is larger than the padded input x"
+    ):
         cnn.im2col(np.zeros((1, 1, 4, 4)), 5, 2)
 
 

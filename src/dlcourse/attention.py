@@ -21,6 +21,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_instance,
+    check_int,
+    check_size,
+)
+from dlcourse.train_checks import as_device
+
 __all__ = [
     "MultiHeadSelfAttention",
     "causal_mask",
@@ -47,6 +57,10 @@ def _check_mask(mask: torch.Tensor | None, scores_shape: torch.Size) -> None:
 
 
 def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        check_instance(name, t, torch.Tensor)
+        if t.numel() == 0:
+            raise ValueError(f"{name} must not be empty; got shape {tuple(t.shape)}")
     if q.ndim < 2 or k.ndim != q.ndim or v.ndim != q.ndim:
         raise ValueError(
             "q, k, v must have the same number of dimensions, at least 2 (..., T, d); "
@@ -102,9 +116,10 @@ def scaled_dot_product_attention(
 
 def causal_mask(T: int, device: torch.device | str | None = None) -> torch.Tensor:
     """(T, T) bool, lower triangular: position t may attend to positions 0..t, never the future."""
-    if int(T) != T or T < 1:
-        raise ValueError(f"T must be an integer >= 1; got {T}")
-    return torch.ones(int(T), int(T), dtype=torch.bool, device=device).tril()
+    T = check_int("T", T, min=1, max=MAX_COUNT)
+    check_size("the mask (T * T)", T * T)
+    device = None if device is None else as_device(device)
+    return torch.ones(T, T, dtype=torch.bool, device=device).tril()
 
 
 def padding_mask(lengths, T: int, device: torch.device | str | None = None) -> torch.Tensor:
@@ -113,9 +128,13 @@ def padding_mask(lengths, T: int, device: torch.device | str | None = None) -> t
     The two singleton dimensions broadcast over heads and queries: every query may attend to
     the real tokens of its sequence and to none of the padding after them.
     """
+    T = check_int("T", T, min=1, max=MAX_COUNT)
+    device = None if device is None else as_device(device)
+    lengths = check_array("lengths", lengths, ndim=1, shape="(B,)", dtype=None)
+    if lengths.dtype.kind not in "iu" or (lengths < 0).any() or (lengths > T).any():
+        raise ValueError(f"lengths must be integers in [0, T] = [0, {T}]; got {lengths.tolist()}")
+    check_size("the mask (B * T)", len(lengths) * T)
     lengths = torch.as_tensor(lengths, device=device)
-    if lengths.ndim != 1 or (lengths < 0).any() or (lengths > T).any():
-        raise ValueError(f"lengths must be a 1-D list of integers in [0, {T}]; got {lengths}")
     positions = torch.arange(T, device=lengths.device)
     return (positions[None, :] < lengths[:, None])[:, None, None, :]
 
@@ -135,8 +154,10 @@ class MultiHeadSelfAttention(nn.Module):
 
     def __init__(self, d_model: int, num_heads: int, bias: bool = True):
         super().__init__()
-        if int(num_heads) != num_heads or num_heads < 1:
-            raise ValueError(f"num_heads must be an integer >= 1; got {num_heads}")
+        d_model = check_int("d_model", d_model, min=1, max=MAX_COUNT)
+        num_heads = check_int("num_heads", num_heads, min=1, max=MAX_COUNT)
+        bias = check_bool("bias", bias)
+        check_size("the four projections (4 * d_model * d_model)", 4 * d_model * d_model)
         if d_model % num_heads != 0:
             raise ValueError(
                 f"num_heads must divide d_model; got d_model={d_model}, num_heads={num_heads} "
@@ -165,6 +186,8 @@ class MultiHeadSelfAttention(nn.Module):
         Returns:
             ``(out (B, T, d_model), weights (B, num_heads, T, T) or None)``.
         """
+        check_instance("x", x, torch.Tensor)
+        need_weights = check_bool("need_weights", need_weights)
         if x.ndim != 3 or x.shape[-1] != self.d_model:
             raise ValueError(
                 f"x must have shape (B, T, d_model={self.d_model}); got {tuple(x.shape)}"

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from dlcourse.architectures import LeNet5
+from dlcourse.checks import MAX_COUNT, check_array, check_int, check_size
 
 __all__ = [
     "LeNet5",
@@ -33,6 +34,13 @@ __all__ = [
 def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     """How many positions a window of ``kernel`` pixels takes along an axis of ``size`` pixels:
     ``(size + 2 * padding - kernel) // stride + 1``."""
+    size, kernel = _check_int("size", size, 1), _check_int("kernel", kernel, 1)
+    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    if kernel > size + 2 * padding:
+        raise ValueError(
+            f"kernel must fit the padded axis, size + 2 * padding = {size + 2 * padding}; "
+            f"got kernel {kernel}"
+        )
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -40,25 +48,19 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
 
 
 def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}")
-    return int(value)
+    return check_int(name, value, min=low, max=MAX_COUNT)
 
 
 def _check_4d(name: str, a, layout: str) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim != 4:
-        raise ValueError(f"{name} must be a 4-D array {layout}; got shape {a.shape}")
-    return a
+    return check_array(name, a, ndim=4, shape=layout)
 
 
 def _check_window(x: np.ndarray, kh: int, kw: int, padding: int, what: str = "kernel") -> None:
-    H, W = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
+    N, C, H, W = x.shape[0], x.shape[1], x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
+    check_size("the padded input (N * C * (H + 2 * padding) * (W + 2 * padding))", N * C * H * W)
     if kh > H or kw > W:
         raise ValueError(
-            f"{what} ({kh}, {kw}) is larger than the padded input ({H}, {W}) "
+            f"{what} ({kh}, {kw}) is larger than the padded input x ({H}, {W}) "
             f"(input {x.shape[2:]} with padding {padding})"
         )
 
@@ -72,7 +74,7 @@ def _check_conv(x, weight, stride, padding) -> tuple[np.ndarray, np.ndarray, int
             f"channel mismatch: weight {weight.shape} expects x with {weight.shape[1]} channels "
             f"(N, {weight.shape[1]}, H, W); got x {x.shape} with {x.shape[1]}"
         )
-    _check_window(x, weight.shape[2], weight.shape[3], padding)
+    _check_window(x, weight.shape[2], weight.shape[3], padding, what="weight's kernel")
     return x, weight, stride, padding
 
 
@@ -101,7 +103,7 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -
     x = _check_4d("x", x, "(N, C, H, W)")
     kh, kw = _check_int("kh", kh, 1), _check_int("kw", kw, 1)
     stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
-    _check_window(x, kh, kw, padding)
+    _check_window(x, kh, kw, padding, what="window (kh, kw)")
     return _im2col(x, kh, kw, stride, padding)
 
 
@@ -164,9 +166,12 @@ def conv2d(
     if method not in ("loops", "im2col"):
         raise ValueError(f"method must be 'loops' or 'im2col'; got {method!r}")
     if bias is not None:
-        bias = np.asarray(bias, dtype=np.float64)
+        bias = check_array("bias", bias, ndim=1, shape="(out_channels,)")
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"bias must have shape ({weight.shape[0]},); got {bias.shape}")
+            raise ValueError(
+                f"bias must have one entry per filter of weight {weight.shape}: shape "
+                f"({weight.shape[0]},); got {bias.shape}"
+            )
     conv = _conv2d_loops if method == "loops" else _conv2d_im2col
     out = conv(x, weight, stride, padding)
     return out if bias is None else out + bias[None, :, None, None]
@@ -186,13 +191,14 @@ def conv2d_backward(
         ``torch.autograd`` gives for the same convolution (the bias does not change them).
     """
     x, weight, stride, padding = _check_conv(x, weight, stride, padding)
-    grad_out = np.asarray(grad_out, dtype=np.float64)
+    grad_out = check_array("grad_out", grad_out, ndim=4, shape="(N, Co, Ho, Wo)")
     N, C, H, W = x.shape
     Co, _, kh, kw = weight.shape
     Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
     if grad_out.shape != (N, Co, Ho, Wo):
         raise ValueError(
-            f"grad_out must have the output's shape {(N, Co, Ho, Wo)}; got {grad_out.shape}"
+            f"grad_out must have the output's shape {(N, Co, Ho, Wo)} (from x {x.shape} and "
+            f"weight {weight.shape}); got {grad_out.shape}"
         )
 
     # Bias: b[o] was added once to every output position of channel o.
@@ -231,7 +237,7 @@ def _check_pool(x, kernel_size, stride, padding) -> tuple[np.ndarray, int, int, 
     padding = _check_int("padding", padding, 0)
     if 2 * padding > k:  # torch's rule: otherwise a window could hold padding only
         raise ValueError(f"padding must be at most kernel_size / 2 = {k / 2}; got {padding}")
-    _check_window(x, k, k, padding, what="pooling window")
+    _check_window(x, k, k, padding, what="pooling window (kernel_size, kernel_size)")
     return x, k, stride, padding
 
 
@@ -297,7 +303,7 @@ def max_pool2d_backward(
     """
     x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
     windows = _windows(x, k, k, stride, padding, fill=-np.inf)
-    grad_out = _check_grad_out(grad_out, windows.shape[:4])
+    grad_out = _check_grad_out(grad_out, windows.shape[:4], x.shape)
     flat = windows.reshape(*windows.shape[:4], k * k)
     winner = flat.argmax(axis=-1)  # np.argmax keeps the first maximum, like torch
     one_hot = (np.arange(k * k) == winner[..., None]).reshape(windows.shape)
@@ -315,15 +321,16 @@ def avg_pool2d_backward(
     equally, 1 / k^2 to each of its pixels. Arguments and result as in ``max_pool2d_backward``."""
     x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
     shape = _windows(x, k, k, stride, padding).shape
-    grad_out = _check_grad_out(grad_out, shape[:4])
+    grad_out = _check_grad_out(grad_out, shape[:4], x.shape)
     share = np.full((1, 1, 1, 1, k, k), 1.0 / (k * k))  # the same for every window: broadcast
     return _spread(share, grad_out, x.shape, k, stride, padding)
 
 
-def _check_grad_out(grad_out, expected: tuple[int, ...]) -> np.ndarray:
-    grad_out = np.asarray(grad_out, dtype=np.float64)
+def _check_grad_out(grad_out, expected: tuple[int, ...], x_shape: tuple[int, ...]) -> np.ndarray:
+    grad_out = check_array("grad_out", grad_out, ndim=4, shape="(N, C, Ho, Wo)")
     if grad_out.shape != tuple(expected):
         raise ValueError(
-            f"grad_out must have the output's shape {tuple(expected)}; got {grad_out.shape}"
+            f"grad_out must have the pooled output's shape {tuple(expected)} (from x {x_shape}); "
+            f"got {grad_out.shape}"
         )
     return grad_out

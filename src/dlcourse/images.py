@@ -14,6 +14,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from dlcourse.augment import _images
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_instance,
+    check_int,
+    check_seed,
+    check_size,
+)
+
 __all__ = ["RandomShift", "random_translate", "translate", "upsample"]
 
 
@@ -28,15 +38,10 @@ def upsample(X: np.ndarray, size: int = 28, image_shape: tuple[int, int] = (8, 8
     Returns:
         (m, 1, size, size), one channel, values within the input's range.
     """
-    X = np.asarray(X)
-    H, W = image_shape
-    if X.ndim != 2 or X.shape[1] != H * W:
-        raise ValueError(
-            f"X must have shape (m, {H * W}) for images of shape {image_shape}; got {X.shape}"
-        )
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be an integer >= 1; got {size!r}")
-    images = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, H, W)
+    images = _images(X, image_shape)  # (m, H, W), checked
+    size = check_int("size", size, min=1, max=MAX_COUNT)
+    check_size("the output (m * size * size)", images.shape[0] * size * size)
+    images = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1)
     # align_corners=False: each input pixel covers an equal square of the output, so the
     # digit keeps its place in the frame.
     out = F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
@@ -53,12 +58,11 @@ def translate(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     Returns:
         (N, C, H, W); pixels pushed off the edge are lost (nothing wraps around).
     """
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must be a 4-D array (N, C, H, W); got shape {images.shape}")
+    images = check_array("images", images, ndim=4, shape="(N, C, H, W)")
     H, W = images.shape[2:]
-    if abs(rows) >= H or abs(cols) >= W:
-        raise ValueError(f"a move must be smaller than the image ({H}, {W}); got {(rows, cols)}")
+    note = f"a move must be smaller than the images' side: images are {H}x{W}"
+    rows = check_int("rows", rows, min=1 - H, max=H - 1, note=note)
+    cols = check_int("cols", cols, min=1 - W, max=W - 1, note=note)
     out = np.zeros_like(images)
     out[..., max(rows, 0) : H + min(rows, 0), max(cols, 0) : W + min(cols, 0)] = images[
         ..., max(-rows, 0) : H + min(-rows, 0), max(-cols, 0) : W + min(-cols, 0)
@@ -80,15 +84,14 @@ def random_translate(
     Returns:
         (N, C, H, W), on x's device.
     """
+    check_instance("x", x, torch.Tensor)
     if x.ndim != 4:
         raise ValueError(f"x must be a 4-D tensor (N, C, H, W); got shape {tuple(x.shape)}")
     N, C, H, W = x.shape
-    if (
-        isinstance(max_shift, bool)
-        or not isinstance(max_shift, int)
-        or not 0 <= max_shift < min(H, W)
-    ):
-        raise ValueError(f"max_shift must be an integer in [0, {min(H, W)}); got {max_shift!r}")
+    note = f"smaller than the side of x, {tuple(x.shape)}"
+    max_shift = check_int("max_shift", max_shift, min=0, max=min(H, W) - 1, note=note)
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
     if max_shift == 0:
         return x
     m = max_shift
@@ -114,10 +117,13 @@ class RandomShift:
     """
 
     def __init__(self, loader: Iterable, max_shift: int = 2, seed: int = 0) -> None:
-        if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-            raise ValueError(f"max_shift must be an integer >= 0; got {max_shift!r}")
-        self.loader, self.max_shift = loader, max_shift
-        self.generator = torch.Generator().manual_seed(seed)
+        if not isinstance(loader, Iterable) or isinstance(loader, (str, bytes)):
+            raise TypeError(
+                f"loader must be an iterable of (inputs, targets) batches; got {loader!r:.60}"
+            )
+        self.loader = loader
+        self.max_shift = check_int("max_shift", max_shift, min=0, max=MAX_COUNT)
+        self.generator = torch.Generator().manual_seed(check_seed("seed", seed))
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         for xb, yb in self.loader:

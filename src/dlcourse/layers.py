@@ -19,6 +19,17 @@ import numpy as np
 import torch
 from torch import nn
 
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_instance,
+    check_int,
+    check_probability,
+    check_real,
+    check_size,
+    describe,
+)
+
 __all__ = [
     "BatchNorm1d",
     "Dropout",
@@ -49,13 +60,12 @@ class Dropout(nn.Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"p must be a probability in [0, 1]; got {p!r}")
-        self.p = float(p)
+        self.p = check_probability("p", p)
         self.mask: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: any shape; returns the same shape."""
+        check_instance("x", x, torch.Tensor)
         if not self.training or self.p == 0:
             return x
         keep = 1.0 - self.p
@@ -89,13 +99,12 @@ class BatchNorm1d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1) -> None:
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"num_features must be an integer >= 1; got {num_features!r}")
-        if not (isinstance(eps, (int, float)) and eps > 0):
-            raise ValueError(f"eps must be a number > 0; got {eps!r}")
-        if momentum is not None and not (isinstance(momentum, (int, float)) and 0 <= momentum <= 1):
-            raise ValueError(f"momentum must be in [0, 1] or None; got {momentum!r}")
-        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        num_features = check_int("num_features", num_features, min=1, max=MAX_COUNT)
+        check_size("num_features", num_features)
+        eps = check_real("eps", eps, min=0.0, min_open=True)
+        if momentum is not None:
+            momentum = check_probability("momentum", momentum)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = nn.Parameter(torch.ones(num_features))  # gamma: learnable scale
         self.bias = nn.Parameter(torch.zeros(num_features))  # beta: learnable shift
         self.register_buffer("running_mean", torch.zeros(num_features))
@@ -105,9 +114,10 @@ class BatchNorm1d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, C) or (N, C, L); returns the same shape."""
         C = self.num_features
+        check_instance("x", x, torch.Tensor)
         if x.ndim not in (2, 3) or x.shape[1] != C:
             raise ValueError(
-                f"BatchNorm1d expects input of shape (N, {C}) or (N, {C}, L); got {tuple(x.shape)}"
+                f"BatchNorm1d expects x of shape (N, {C}) or (N, {C}, L); got {tuple(x.shape)}"
             )
         dims = (0,) if x.ndim == 2 else (0, 2)  # statistics over everything but the features
         shape = (1, C) if x.ndim == 2 else (1, C, 1)  # broadcast one value per feature
@@ -115,7 +125,7 @@ class BatchNorm1d(nn.Module):
             n = x.numel() // C
             if n < 2:
                 raise ValueError(
-                    f"BatchNorm1d needs more than 1 value per feature in training; got input "
+                    f"BatchNorm1d needs more than 1 value per feature in training; got x "
                     f"of shape {tuple(x.shape)}"
                 )
             mean = x.mean(dim=dims)
@@ -150,8 +160,10 @@ def batchnorm_forward(
     Returns:
         ``(out (N, D), cache)``; the cache holds what ``batchnorm_backward`` needs.
     """
-    x, gamma, beta = (np.asarray(a, dtype=float) for a in (x, gamma, beta))
-    if x.ndim != 2 or x.shape[0] < 2:
+    x = check_array("x", x, ndim=2, shape="(N, D)")
+    gamma = check_array("gamma", gamma, ndim=1, shape="(D,)")
+    beta = check_array("beta", beta, ndim=1, shape="(D,)")
+    if x.shape[0] < 2:
         raise ValueError(f"x must have shape (N, D) with N >= 2; got {x.shape}")
     D = x.shape[1]
     for name, value in (("gamma", gamma), ("beta", beta)):
@@ -159,8 +171,7 @@ def batchnorm_forward(
             raise ValueError(
                 f"{name} must have shape ({D},) to match x {x.shape}; got {value.shape}"
             )
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0; got {eps!r}")
+    eps = check_real("eps", eps, min=0.0, min_open=True)
     mean = x.mean(axis=0)  # (D,)
     var = x.var(axis=0)  # (D,), biased: divided by N
     inv_std = 1.0 / np.sqrt(var + eps)  # (D,)
@@ -178,8 +189,17 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
     Returns:
         ``(dx (N, D), dgamma (D,), dbeta (D,))``.
     """
+    if not (
+        isinstance(cache, tuple)
+        and len(cache) == 3
+        and all(isinstance(a, np.ndarray) for a in cache)
+    ):
+        raise TypeError(
+            f"cache must be the (x_hat, inv_std, gamma) tuple from batchnorm_forward; "
+            f"got {describe(cache)}"
+        )
     x_hat, inv_std, gamma = cache
-    dout = np.asarray(dout, dtype=float)
+    dout = check_array("dout", dout, ndim=2, shape="(N, D)")
     if dout.shape != x_hat.shape:
         raise ValueError(
             f"dout must have the forward output's shape {x_hat.shape}; got {dout.shape}"
@@ -197,17 +217,39 @@ def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.n
 
 def fans(shape: tuple[int, ...] | torch.Size) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight in torch's layout (out, in, *kernel)."""
-    shape = tuple(shape)
-    if len(shape) < 2 or min(shape) < 1:
-        raise ValueError(f"a weight needs at least 2 dimensions, each >= 1; got shape {shape}")
+    if not isinstance(shape, (tuple, list, torch.Size)):
+        raise TypeError(f"shape must be a tuple of integers (out, in, ...); got {describe(shape)}")
+    if len(shape) < 2:
+        raise ValueError(f"shape must have at least 2 dimensions (out, in, ...); got {shape}")
+    shape = tuple(check_int(f"shape[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(shape))
     receptive = math.prod(shape[2:])  # 1 for a linear layer
     return shape[1] * receptive, shape[0] * receptive
 
 
 def _positive_fan(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return value
+    return check_int(name, value, min=1, max=MAX_COUNT)
+
+
+def _gain(gain: float) -> float:
+    # Gains are activation slopes, 1 to about 5 in practice; 100 keeps every bound finite in
+    # float16 too, where a typo like 1e300 would otherwise surface as a torch RuntimeError.
+    return check_real("gain", gain, min=0.0, min_open=True, max=100.0)
+
+
+def _weight(weight: torch.Tensor) -> torch.Tensor:
+    check_instance("weight", weight, torch.Tensor)
+    if weight.ndim < 2 or weight.numel() == 0:
+        raise ValueError(
+            f"weight must have at least 2 dimensions (out, in, ...) and no empty one; "
+            f"got shape {tuple(weight.shape)}"
+        )
+    return weight
+
+
+def _generator(generator) -> torch.Generator | None:
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
+    return generator
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
@@ -219,22 +261,24 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     Right for tanh (slope 1 at 0) and the sigmoid family, with ``gain`` for their slope.
     """
     fan_in, fan_out = _positive_fan("fan_in", fan_in), _positive_fan("fan_out", fan_out)
-    return gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _gain(gain) * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def he_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He et al. (2015): ``gain / sqrt(fan_in)``, with ``gain = sqrt(2)`` for ReLU, which zeroes
     half of its inputs and so halves the second moment that reaches the next layer."""
-    return gain / math.sqrt(_positive_fan("fan_in", fan_in))
+    return _gain(gain) / math.sqrt(_positive_fan("fan_in", fan_in))
 
 
 def _uniform_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:
+    generator = _generator(generator)
     bound = math.sqrt(3.0) * std  # U(-a, a) has variance a^2 / 3
     with torch.no_grad():
         return weight.uniform_(-bound, bound, generator=generator)
 
 
 def _normal_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:
+    generator = _generator(generator)
     with torch.no_grad():
         return weight.normal_(0.0, std, generator=generator)
 
@@ -242,21 +286,21 @@ def _normal_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:
 def xavier_uniform_(weight: torch.Tensor, gain: float = 1.0, generator=None) -> torch.Tensor:
     """Fill ``weight`` (out, in, ...) in place from U(-a, a) with standard deviation
     ``xavier_std``; draws what ``nn.init.xavier_uniform_`` draws."""
-    return _uniform_(weight, xavier_std(*fans(weight.shape), gain), generator)
+    return _uniform_(weight, xavier_std(*fans(_weight(weight).shape), gain), generator)
 
 
 def xavier_normal_(weight: torch.Tensor, gain: float = 1.0, generator=None) -> torch.Tensor:
     """Fill ``weight`` (out, in, ...) in place from N(0, ``xavier_std``^2)."""
-    return _normal_(weight, xavier_std(*fans(weight.shape), gain), generator)
+    return _normal_(weight, xavier_std(*fans(_weight(weight).shape), gain), generator)
 
 
 def he_uniform_(weight: torch.Tensor, generator=None) -> torch.Tensor:
     """Fill ``weight`` (out, in, ...) in place from U(-a, a) with standard deviation ``he_std``;
     as ``nn.init.kaiming_uniform_(weight, nonlinearity="relu")``."""
-    return _uniform_(weight, he_std(fans(weight.shape)[0]), generator)
+    return _uniform_(weight, he_std(fans(_weight(weight).shape)[0]), generator)
 
 
 def he_normal_(weight: torch.Tensor, generator=None) -> torch.Tensor:
     """Fill ``weight`` (out, in, ...) in place from N(0, ``he_std``^2); as
     ``nn.init.kaiming_normal_(weight, nonlinearity="relu")``."""
-    return _normal_(weight, he_std(fans(weight.shape)[0]), generator)
+    return _normal_(weight, he_std(fans(_weight(weight).shape)[0]), generator)

@@ -15,6 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_int,
+    check_real,
+    check_seed,
+    check_size,
+    describe,
+)
+
 __all__ = [
     "PAD",
     "bag_of_words",
@@ -31,14 +41,20 @@ PAD = "<pad>"  # id 0: fills the start of short texts
 
 
 def _check_count(name: str, value, minimum: int = 1) -> int:
-    if int(value) != value or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
-    return int(value)
+    return check_int(name, value, min=minimum, max=MAX_COUNT)
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("texts must be a list of strings, not one string")
+    if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"texts must be a list of strings; got {describe(texts)}")
+    return list(texts)
 
 
 def _check_ids(ids) -> np.ndarray:
-    ids = np.asarray(ids)
-    if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer):
+    ids = check_array("ids", ids, ndim=2, shape="(n, T)", dtype=None, nonempty=False)
+    if not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(
             f"ids must be a 2-D integer array (n, T); got shape {ids.shape}, dtype {ids.dtype}"
         )
@@ -51,8 +67,7 @@ def _check_ids(ids) -> np.ndarray:
 def build_vocab(texts: list[str]) -> dict[str, int]:
     """Map every word of ``texts`` (split on spaces) to an id: ``PAD`` is 0, then the words in
     alphabetical order from 1 (so the same texts always give the same ids)."""
-    if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not one string")
+    texts = _check_texts(texts)
     words = sorted({word for text in texts for word in text.split()})
     return {PAD: 0, **{word: i + 1 for i, word in enumerate(words)}}
 
@@ -71,18 +86,23 @@ def encode(texts: list[str], vocab: dict[str, int], length: int | None = None) -
     Returns:
         int64 array (n, T).
     """
-    if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not one string")
-    tokens = [text.split() for text in texts]
+    tokens = [text.split() for text in _check_texts(texts)]
+    if not isinstance(vocab, dict) or not all(
+        isinstance(w, str) and isinstance(i, (int, np.integer)) and i >= 0 for w, i in vocab.items()
+    ):
+        raise TypeError(
+            f"vocab must map words to ids >= 0, as build_vocab does; got {describe(vocab)}"
+        )
     longest = max((len(t) for t in tokens), default=0)
     length = longest if length is None else _check_count("length", length)
     if longest > length:
         raise ValueError(f"length must be >= the longest text ({longest} words); got {length}")
+    check_size("the ids (n * length)", len(tokens) * length)
     ids = np.zeros((len(tokens), length), dtype=np.int64)
     for i, words in enumerate(tokens):
         unknown = [w for w in words if w not in vocab]
         if unknown:
-            raise ValueError(f"text {i} has words missing from the vocabulary: {unknown}")
+            raise ValueError(f"text {i} has words missing from vocab: {unknown}")
         if words:
             ids[i, length - len(words) :] = [vocab[w] for w in words]
     return ids
@@ -101,7 +121,10 @@ def bag_of_words(ids, vocab_size: int) -> np.ndarray:
     ids = _check_ids(ids)
     vocab_size = _check_count("vocab_size", vocab_size)
     if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
-        raise ValueError(f"ids must lie in [0, {vocab_size}); got [{ids.min()}, {ids.max()}]")
+        raise ValueError(
+            f"ids must lie in [0, vocab_size) = [0, {vocab_size}); got [{ids.min()}, {ids.max()}]"
+        )
+    check_size("the counts (n * vocab_size)", len(ids) * vocab_size)
     counts = np.zeros((len(ids), vocab_size), dtype=np.float32)
     np.add.at(counts, (np.repeat(np.arange(len(ids)), ids.shape[1]), ids.ravel()), 1.0)
     counts[:, 0] = 0.0
@@ -113,7 +136,10 @@ def one_hot(ids, num_classes: int) -> np.ndarray:
     ids = _check_ids(ids)
     num_classes = _check_count("num_classes", num_classes)
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
-        raise ValueError(f"ids must lie in [0, {num_classes}); got [{ids.min()}, {ids.max()}]")
+        raise ValueError(
+            f"ids must lie in [0, num_classes) = [0, {num_classes}); got [{ids.min()}, {ids.max()}]"
+        )
+    check_size("the one-hot array (ids.size * num_classes)", ids.size * num_classes)
     return np.eye(num_classes, dtype=np.float32)[ids]
 
 
@@ -124,7 +150,10 @@ def random_symbols(n: int, length: int, num_symbols: int, seed: int = 0) -> np.n
     """n sequences of ``length`` symbols drawn uniformly from 0..num_symbols-1: int64 (n, T)."""
     n, length = _check_count("n", n), _check_count("length", length)
     num_symbols = _check_count("num_symbols", num_symbols, minimum=2)
-    return np.random.default_rng(seed).integers(0, num_symbols, size=(n, length))
+    check_size("the symbols (n * length)", n * length)
+    return np.random.default_rng(check_seed("seed", seed)).integers(
+        0, num_symbols, size=(n, length)
+    )
 
 
 def first_symbol(
@@ -150,8 +179,9 @@ def seasonal_series(n: int, period: int = 24, noise: float = 0.1, seed: int = 0)
     """A noisy seasonal signal: a sine of period ``period`` plus a smaller sine of a third of
     that period, plus Gaussian noise of standard deviation ``noise``. float64 (n,)."""
     n, period = _check_count("n", n), _check_count("period", period, minimum=2)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0; got {noise}")
+    noise = check_real("noise", noise, min=0.0)
+    check_size("n", n)
+    seed = check_seed("seed", seed)
     t = np.arange(n)
     signal = np.sin(2 * np.pi * t / period) + 0.4 * np.sin(6 * np.pi * t / period + 1.0)
     return signal + noise * np.random.default_rng(seed).normal(size=n)
@@ -169,9 +199,7 @@ def windows(series, lookback: int, horizon: int = 1) -> tuple[np.ndarray, np.nda
     Returns:
         ``(X, y)``: float32 (m, L, 1) and float32 (m, h), with m = n - L - h + 1.
     """
-    series = np.asarray(series, dtype=np.float32)
-    if series.ndim != 1:
-        raise ValueError(f"series must be 1-D (n,); got shape {series.shape}")
+    series = check_array("series", series, ndim=1, shape="(n,)").astype(np.float32)
     lookback, horizon = _check_count("lookback", lookback), _check_count("horizon", horizon)
     m = len(series) - lookback - horizon + 1
     if m < 1:
