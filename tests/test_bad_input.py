@@ -92,6 +92,7 @@ from dlcourse import (  # noqa: E402
 EXCLUDED_MODULES: set[str] = {
     "dlcourse.architectures", "dlcourse.attention", "dlcourse.attention_plot",
     "dlcourse.autoencoders", "dlcourse.cnn", "dlcourse.generative", "dlcourse.images",
+    "dlcourse.frameworks",
     "dlcourse.layers",
     "dlcourse.rnn", "dlcourse.sequences", "dlcourse.text", "dlcourse.transformer",
 }  # fmt: skip
