@@ -341,5 +341,5 @@ def test_learning_path_text_stays_inside_its_boxes(site, browser, name):
     _, _, base = site
     browser.get(f"{base}assets/{name}")
     outside = browser.execute_script(FITS)
-    assert browser.execute_script("return document.querySelectorAll('g.stage').length") == 4
+    assert browser.execute_script("return document.querySelectorAll('g.stage').length") == 6
     assert not outside, f"{name}: text outside its box: {outside}"
