@@ -93,6 +93,7 @@ EXCLUDED_MODULES: set[str] = {
     "dlcourse.architectures", "dlcourse.attention", "dlcourse.attention_plot",
     "dlcourse.autoencoders", "dlcourse.cnn", "dlcourse.generative", "dlcourse.images",
     "dlcourse.layers",
+    "dlcourse.serving",
     "dlcourse.rnn", "dlcourse.sequences", "dlcourse.text", "dlcourse.transformer",
 }  # fmt: skip
 # Binary operators of autograd.Value: public API although their names start with "_".
