@@ -325,3 +325,29 @@ def test_real_server_survives_a_burst_and_a_barrage(model, X):
     assert threading.active_count() <= threads_before  # the server thread is gone
     with pytest.raises(httpx.TransportError):
         httpx.get(url + "/health", timeout=5)
+
+
+# --- batching -----------------------------------------------------------------------------------
+
+
+def test_batching_throughput_reports_every_batch_size(client, model, X):
+    rows = serving.batching_throughput(model, client, X[:20], [1, 4], repeats=1)
+    assert [r["batch_size"] for r in rows] == [1, 4]
+    for r in rows:
+        assert r["api_rows_per_second"] == pytest.approx(r["batch_size"] / r["api_seconds"])
+        assert r["model_rows_per_second"] == pytest.approx(r["batch_size"] / r["model_seconds"])
+
+
+def test_batching_throughput_bad_input(client, model, X):
+    with pytest.raises(ValueError, match=r"batch_sizes\[1\] must be an integer <= 20 \(X has 20"):
+        serving.batching_throughput(model, client, X[:20], [1, 21])
+    with pytest.raises(ValueError, match="at least one size"):
+        serving.batching_throughput(model, client, X[:20], [])
+    with pytest.raises(ValueError, match="batch_sizes must be a list"):
+        serving.batching_throughput(model, client, X[:20], 4)
+    with pytest.raises(ValueError, match=r"shape \(m, \*input_shape\); got shape \(64,\)"):
+        serving.batching_throughput(model, client, X[0], [1])
+    with pytest.raises(TypeError, match="client.post"):
+        serving.batching_throughput(model, object(), X[:20], [1])
+    with pytest.raises(ValueError, match="the API answered 422"):
+        serving.batching_throughput(model, client, X[:20, :10], [1])
