@@ -26,7 +26,6 @@ port of 127.0.0.1 and stops it cleanly when the ``with`` block ends.
 import contextlib
 import json
 import os
-import pickle
 import socket
 import threading
 import time
@@ -79,10 +78,12 @@ def load_weights(path: str | os.PathLike, model: nn.Module) -> nn.Module:
         raise ValueError(f"path must be an existing weights file; got {str(path)!r}")
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    except Exception as error:  # UnpicklingError, RuntimeError, struct.error, EOFError, ...
+        text = str(error)  # torch's message is long; its reason follows this marker
+        reason = text.split("WeightsUnpickler error: ")[-1].split(". Please")[0].strip()
+        reason = reason.splitlines()[0] if reason else type(error).__name__
         raise ValueError(
-            f"{path} is not a file of weights that loads with weights_only=True: {first}"
+            f"{path} is not a file of weights that loads with weights_only=True: {reason}"
         ) from None
     if isinstance(saved, dict) and "format" in saved and "model" in saved:
         load_checkpoint(path, model, restore_rng=False)  # a dlcourse checkpoint: it checks
