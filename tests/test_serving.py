@@ -8,6 +8,11 @@ Latencies are printed, never asserted.
 
 import concurrent.futures
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -350,3 +355,41 @@ def test_batching_throughput_bad_input(client, model, X):
         serving.batching_throughput(model, object(), X[:20], [1])
     with pytest.raises(ValueError, match="the API answered 422"):
         serving.batching_throughput(model, client, X[:20, :10], [1])
+
+
+SERVE_SCRIPT = """
+import sys, torch
+from torch import nn
+from dlcourse import serving
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+serving.serve(serving.create_app(model, (64,), [str(d) for d in range(10)]), port=int(sys.argv[1]))
+"""
+
+
+def test_serve_runs_uvicorn_in_its_own_process_and_stops(model, X):
+    with socket.socket() as s:  # a port free now (another program could take it: then retry)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", SERVE_SCRIPT, str(port)]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(2400):  # at most about two minutes: a bound, not a measurement
+            assert proc.poll() is None, "serve() exited"
+            try:
+                if httpx.get(url + "/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("serve() never answered /health")
+        r = httpx.post(url + "/predict", json={"inputs": X[:4].tolist()}, timeout=30)
+        assert r.json()["indices"] == local(digits_model(), X[:4])
+        assert httpx.post(url + "/predict", json={"inputs": [[1.0]]}, timeout=30).status_code == 422
+    finally:
+        proc.terminate()  # SIGTERM: uvicorn finishes what is in flight, then stops
+        _, stderr = proc.communicate(timeout=60)
+    # uvicorn re-raises the signal once it has shut down: the exit status says SIGTERM
+    assert proc.returncode == -signal.SIGTERM and "Traceback" not in stderr, stderr
