@@ -132,7 +132,7 @@ def test_create_app_bad_input(model):
         serving.create_app(model, (64,), "0123456789")
     with pytest.raises(TypeError, match="model"):
         serving.create_app(lambda x: x, (64,))
-    with pytest.raises(RuntimeError):  # the model cannot take this shape at all
+    with pytest.raises(ValueError, match=r"cannot take a batch of shape \(1, 63\)"):
         serving.create_app(model, (63,), CLASSES)
 
 

@@ -228,8 +228,15 @@ def create_app(
         classes = list(classes)
     model.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    with torch.inference_mode():
-        out = model(torch.zeros((1, *input_shape), device=device))
+    try:
+        with torch.inference_mode():
+            out = model(torch.zeros((1, *input_shape), device=device))
+    except RuntimeError as error:  # most often: input_shape is not what the model takes
+        first = str(error).splitlines()[0]
+        raise ValueError(
+            f"the model cannot take a batch of shape {(1, *input_shape)} "
+            f"(input_shape {input_shape}): {first}"
+        ) from None
     if out.ndim != 2 or (classes is not None and out.shape[1] != len(classes)):
         wanted = f"(1, {len(classes)})" if classes is not None else "(1, k)"
         raise ValueError(
