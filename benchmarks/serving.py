@@ -13,17 +13,12 @@ one row per request.
 
 from __future__ import annotations
 
-import warnings
-
 from _common import emit, parse_args
+from fastapi.testclient import TestClient
 from torch import nn
 
 import dlcourse
 from dlcourse import data, serving
-
-with warnings.catch_warnings():  # Starlette suggests httpx2, a renamed httpx; same client
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 
 def main() -> None:

@@ -15,21 +15,17 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 
 import httpx
 import numpy as np
 import pytest
 import torch
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 from dlcourse import data, serving
-
-with warnings.catch_warnings():  # Starlette suggests httpx2, a renamed httpx; same client
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
 
 CLASSES = [str(d) for d in range(10)]
 JSON = {"content-type": "application/json"}
