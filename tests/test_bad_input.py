@@ -92,7 +92,7 @@ from dlcourse import (  # noqa: E402
 EXCLUDED_MODULES: set[str] = {
     "dlcourse.architectures", "dlcourse.attention", "dlcourse.attention_plot",
     "dlcourse.autoencoders", "dlcourse.cnn", "dlcourse.generative", "dlcourse.images",
-    "dlcourse.layers",
+    "dlcourse.layers", "dlcourse.transfer",
     "dlcourse.rnn", "dlcourse.sequences", "dlcourse.text", "dlcourse.transformer",
 }  # fmt: skip
 # Binary operators of autograd.Value: public API although their names start with "_".
