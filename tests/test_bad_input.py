@@ -102,6 +102,7 @@ EXCLUDED_MODULES: set[str] = {
     "dlcourse.frameworks",
     "dlcourse.distributed",
     "dlcourse.serving",
+    "dlcourse.transfer",
 }  # fmt: skip
 # Binary operators of autograd.Value: public API although their names start with "_".
 OPERATORS = {
