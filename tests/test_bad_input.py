@@ -91,7 +91,8 @@ from dlcourse import (  # noqa: E402
 # dlcourse.train_checks declare an empty __all__ and need no entry.)
 EXCLUDED_MODULES: set[str] = {
     "dlcourse.architectures", "dlcourse.attention", "dlcourse.attention_plot",
-    "dlcourse.autoencoders", "dlcourse.cnn", "dlcourse.generative", "dlcourse.images",
+    "dlcourse.autoencoders", "dlcourse.cnn", "dlcourse.fewshot", "dlcourse.generative",
+    "dlcourse.images", "dlcourse.meta",
     "dlcourse.layers",
     "dlcourse.rnn", "dlcourse.sequences", "dlcourse.text", "dlcourse.transformer",
 }  # fmt: skip
