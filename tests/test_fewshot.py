@@ -18,6 +18,15 @@ def _data(classes=6, per_class=12, dim=5, seed=0, spread=0.1):
     return centers[y] + spread * rng.normal(size=(len(y), dim)), y
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: a second thread only adds synchronisation (and waits on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 # --- episodes -------------------------------------------------------------------------------
 
 

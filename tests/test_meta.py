@@ -15,6 +15,15 @@ def _task_batch(T=3, k=4, dtype=torch.float64, seed=0):
     return [torch.randn(T, k, 1, generator=g, dtype=dtype) for _ in range(4)]
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny networks: a second thread only adds synchronisation (and waits on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 # --- the tasks ------------------------------------------------------------------------------
 
 
