@@ -60,6 +60,7 @@ from dlcourse import (  # noqa: E402
     activations,
     architectures,
     attention,
+    attention_plot,
     augment,
     autograd,
     autograd_graph,
@@ -88,16 +89,15 @@ from dlcourse import (  # noqa: E402
     workflow,
 )
 
-# Modules not (yet) fuzzed here. The chapter modules of Part IV arrived after this registry;
-# cnn, images, sequences, layers, attention and architectures are registered below (which found
-# and fixed counts that took floats, bools and 10**12, arrays that took strings and NaN, and
-# errors that named no argument). The rest (attention_plot, autoencoders, generative, rnn,
-# text, transformer) validate their input and have their own bad-input tests
-# (tests/test_rnn.py, test_transformer.py, test_text.py, test_generative.py, which also covers
-# autoencoders) but still need recipes here: open work. (The training loop's internal checks in
-# dlcourse.train_checks declare an empty __all__ and need no entry.)
+# Modules not (yet) fuzzed here. The chapter modules of Part IV arrived after this registry; cnn,
+# images, sequences, layers, attention, architectures and attention_plot are registered below (which
+# found and fixed counts that took floats, bools and 10**12, arrays that took strings and NaN, and
+# errors that named no argument). The rest (autoencoders, generative, rnn, text, transformer)
+# validate their input and have their own bad-input tests (tests/test_<module>.py;
+# test_generative.py covers autoencoders) but still need recipes here: open work. (The training
+# loop's internal checks in dlcourse.train_checks declare an empty __all__ and need no entry.)
 EXCLUDED_MODULES: set[str] = {
-    "dlcourse.attention_plot", "dlcourse.autoencoders",
+    "dlcourse.autoencoders",
     "dlcourse.generative", "dlcourse.rnn", "dlcourse.text", "dlcourse.transformer",
     # Parts V and VI: bad input covered by their own test files (test_frameworks.py, ...).
     "dlcourse.frameworks",
@@ -1411,6 +1411,42 @@ register(
             )
         ),
     ),
+    ok=accept_any,
+)
+
+# attention_plot
+register(
+    attention_plot.draw_multi_head,
+    ax=(Fresh(axes), Instance()),
+    num_heads=(4, Count(1)),
+    ok=accept_any,
+)
+WEIGHTS = torch.softmax(torch.randn(3, 4), dim=-1)
+LABEL_LIST = Other(bad_values=(None, "abc", 3, ["a", 1, "c"], [None, "b", "c"]))
+register(
+    attention_plot.heatmap,
+    ax=(Fresh(axes), Instance()),
+    weights=(
+        WEIGHTS,
+        Other(
+            bad_values=(
+                None,
+                "w",
+                np.ones(3),
+                np.ones((2, 3, 4)),
+                np.ones((3, 5)),
+                np.zeros((0, 4)),
+                np.full((3, 4), NAN),
+                torch.full((3, 4), INF),
+                np.full((3, 4), 1j),
+            ),
+            odd_values=(np.ones((3, 4)), np.zeros((3, 4)), WEIGHTS.double()),
+        ),
+    ),
+    queries=(["a", "b", "c"], LABEL_LIST),
+    keys=(["w", "x", "y", "z"], Other(bad_values=("wxyz", 4, ["w", 2, "y", "z"]), optional=True)),
+    title=("t", Other(bad_values=(None, 3, b"t", ["t"]))),
+    annotate=(True, Flag()),
     ok=accept_any,
 )
 
