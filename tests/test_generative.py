@@ -36,7 +36,7 @@ def test_mlp_layers_and_bad_arguments():
     assert net(torch.zeros(4, 3)).shape == (4, 2)
     with pytest.raises(ValueError, match="at least an input and an output"):
         autoencoders.mlp([3])
-    with pytest.raises(ValueError, match="every layer size"):
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be an integer >= 1; got 0"):
         autoencoders.mlp([3, 0, 2])
     with pytest.raises(ValueError, match="activation must be one of"):
         autoencoders.mlp([3, 2], "swish")
@@ -77,7 +77,7 @@ def test_autoencoder_bad_input_names_expected_and_actual_shape():
         ae.decode(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="bottleneck must be an integer >= 1; got 0"):
         Autoencoder(64, bottleneck=0)
-    with pytest.raises(ValueError, match="n_inputs must be an integer >= 1; got 2.5"):
+    with pytest.raises(TypeError, match=r"n_inputs must be an integer in \[1, .*got 2.5"):
         Autoencoder(2.5, bottleneck=1)
 
 
@@ -140,7 +140,7 @@ def test_gaussian_noise_only_in_training_mode():
     assert torch.equal(layer.eval()(x), x)
     clipped = GaussianNoise(2.0).train()(x)
     assert clipped.min() >= 0 and clipped.max() <= 1
-    with pytest.raises(ValueError, match="std must be >= 0; got -0.1"):
+    with pytest.raises(ValueError, match="std must be a finite real number >= 0.0; got -0.1"):
         GaussianNoise(-0.1)
 
 
@@ -153,9 +153,9 @@ def test_add_noise_is_seeded_clipped_and_leaves_x_alone():
     unclipped = autoencoders.add_noise(X, 5.0, seed=np.random.default_rng(0), clip=None)
     assert unclipped.min() < 0 < 1 < unclipped.max()
     assert np.array_equal(autoencoders.add_noise(X, 0.0), X)
-    with pytest.raises(ValueError, match=r"X must have shape \(m, n\); got \(8,\)"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array .*; got shape \(8,\)"):
         autoencoders.add_noise(np.zeros(8), 0.1)
-    with pytest.raises(ValueError, match="std must be >= 0"):
+    with pytest.raises(ValueError, match="std must be a finite real number >= 0.0"):
         autoencoders.add_noise(X, -1.0)
 
 
@@ -176,6 +176,16 @@ def test_reconstruction_error_by_hand_and_bad_shapes():
         autoencoders.reconstruction_error(ae, X, target[:, :3])
     with pytest.raises(ValueError, match=r"same shape; got \(6, 2\)"):
         autoencoders.reconstruction_error(ae.encoder, X)
+    with pytest.raises(ValueError, match=r"model could not take X of shape \(6, 3\)"):
+        autoencoders.reconstruction_error(ae, X[:, :3])
+    with pytest.raises(TypeError, match="model must be Module"):
+        autoencoders.reconstruction_error(None, X)
+    with pytest.raises(ValueError, match="clip must be a pair"):
+        autoencoders.add_noise(X, 0.1, clip=(1.0, 0.0))
+    with pytest.raises(ValueError, match=r"hidden\[0\] must be an integer >= 1; got 0"):
+        Autoencoder(4, bottleneck=2, hidden=(0,))
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        ae(torch.zeros(2, 4, dtype=torch.long))
 
 
 # ---------------------------------------------------------------------------------------------
