@@ -1502,12 +1502,12 @@ for method, width in (("encode", 6), ("decode", 2), ("forward", 6)):
         self=(AE, Opaque()),
         **{name: (torch.rand(3, width), ae_tensor(width))},
     )
-CLIP = Other(
+NOISE_CLIP = Other(
     bad_values=(3.0, "ab", (1.0,), (1.0, 0.0), (NAN, 1.0), (0.0, INF), ("a", 1.0)),
     odd_values=((-1.0, 1.0), [0.0, 1e-3]),
     optional=True,
 )
-register(autoencoders.GaussianNoise, std=(0.1, NON_NEGATIVE), clip=((0.0, 1.0), CLIP))
+register(autoencoders.GaussianNoise, std=(0.1, NON_NEGATIVE), clip=((0.0, 1.0), NOISE_CLIP))
 register(
     autoencoders.GaussianNoise.forward,
     call=lambda self, x: self(x),
@@ -1522,7 +1522,7 @@ register(
     X=(IMAGES, Array(like=IMAGES)),
     std=(0.1, NON_NEGATIVE),
     seed=(0, Other(bad_values=(-1, 2.5, True, "0", 2**63, NAN, None), odd_values=(0, 2**32 - 1))),
-    clip=((0.0, 1.0), CLIP),
+    clip=((0.0, 1.0), NOISE_CLIP),
 )
 register(
     autoencoders.reconstruction_error,
@@ -1649,7 +1649,7 @@ register(
     self=(D2, Opaque()),
     x=(torch.zeros(3, 2), float_tensor((3, 2))),
 )
-OPTIMIZER = Other(bad_values=(None, 3, "sgd", object()))
+OPTIMIZER_KIND = Other(bad_values=(None, 3, "sgd", object()))
 register(
     generative.gan_step,
     generator=(
@@ -1660,8 +1660,8 @@ register(
         Fresh(lambda: generative.Discriminator(2, hidden=(4,))),
         Other(bad_values=(None, 3, "d", G2)),
     ),
-    opt_g=(Fresh(lambda: torch.optim.SGD(params(), lr=0.0)), OPTIMIZER),
-    opt_d=(Fresh(lambda: torch.optim.SGD(params(), lr=0.0)), OPTIMIZER),
+    opt_g=(Fresh(lambda: torch.optim.SGD(params(), lr=0.0)), OPTIMIZER_KIND),
+    opt_d=(Fresh(lambda: torch.optim.SGD(params(), lr=0.0)), OPTIMIZER_KIND),
     real=(
         torch.randn(8, 2),
         Other(
