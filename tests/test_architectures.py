@@ -138,3 +138,28 @@ def test_basic_block_shortcut_adds_the_input():
     assert arch.BasicBlock(4, 8, stride=2, shortcut=False).downsample is None
     with pytest.raises(ValueError, match="stride must be an integer >= 1; got 0"):
         arch.BasicBlock(4, 4, stride=0)
+
+
+def test_constructors_and_forwards_name_the_bad_argument():
+    with pytest.raises(ValueError, match=r"layers\[1\] must be an integer >= 1; got 0"):
+        arch.VGG((8, 0))
+    with pytest.raises(TypeError, match="layers must be a list"):
+        arch.VGG("M")
+    with pytest.raises(ValueError, match="blocks must be 4 block counts"):
+        arch.ResNet((2, 2, 2))
+    with pytest.raises(ValueError, match=r"blocks\[3\] must be an integer >= 1; got 0"):
+        arch.ResNet((2, 2, 2, 0))
+    with pytest.raises(ValueError, match="ResNet's weights asks for"):
+        arch.ResNet((1, 1, 1, 10**8))
+    with pytest.raises(TypeError, match="shortcut must be True or False"):
+        arch.BasicBlock(4, 4, shortcut="no")
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        arch.LeNet5()(torch.zeros(1, 1, 28, 28, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 4, H, W\)"):
+        arch.BasicBlock(4, 4)(torch.zeros(1, 3, 6, 6))
+    with pytest.raises(ValueError, match="x must be at least 4x4 pixels"):
+        arch.VGG((4, "M", 4, "M"), num_classes=2)(torch.zeros(1, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"input_shape \(2, 28, 28\) does not fit the model"):
+        arch.multiply_adds(arch.LeNet5(), (2, 28, 28))
+    with pytest.raises(TypeError, match="model must be Module"):
+        arch.count_parameters("lenet")

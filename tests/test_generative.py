@@ -36,7 +36,7 @@ def test_mlp_layers_and_bad_arguments():
     assert net(torch.zeros(4, 3)).shape == (4, 2)
     with pytest.raises(ValueError, match="at least an input and an output"):
         autoencoders.mlp([3])
-    with pytest.raises(ValueError, match="every layer size"):
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be an integer >= 1; got 0"):
         autoencoders.mlp([3, 0, 2])
     with pytest.raises(ValueError, match="activation must be one of"):
         autoencoders.mlp([3, 2], "swish")
@@ -77,7 +77,7 @@ def test_autoencoder_bad_input_names_expected_and_actual_shape():
         ae.decode(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="bottleneck must be an integer >= 1; got 0"):
         Autoencoder(64, bottleneck=0)
-    with pytest.raises(ValueError, match="n_inputs must be an integer >= 1; got 2.5"):
+    with pytest.raises(TypeError, match=r"n_inputs must be an integer in \[1, .*got 2.5"):
         Autoencoder(2.5, bottleneck=1)
 
 
@@ -140,7 +140,7 @@ def test_gaussian_noise_only_in_training_mode():
     assert torch.equal(layer.eval()(x), x)
     clipped = GaussianNoise(2.0).train()(x)
     assert clipped.min() >= 0 and clipped.max() <= 1
-    with pytest.raises(ValueError, match="std must be >= 0; got -0.1"):
+    with pytest.raises(ValueError, match="std must be a finite real number >= 0.0; got -0.1"):
         GaussianNoise(-0.1)
 
 
@@ -153,9 +153,9 @@ def test_add_noise_is_seeded_clipped_and_leaves_x_alone():
     unclipped = autoencoders.add_noise(X, 5.0, seed=np.random.default_rng(0), clip=None)
     assert unclipped.min() < 0 < 1 < unclipped.max()
     assert np.array_equal(autoencoders.add_noise(X, 0.0), X)
-    with pytest.raises(ValueError, match=r"X must have shape \(m, n\); got \(8,\)"):
+    with pytest.raises(ValueError, match=r"X must be a 2-D array .*; got shape \(8,\)"):
         autoencoders.add_noise(np.zeros(8), 0.1)
-    with pytest.raises(ValueError, match="std must be >= 0"):
+    with pytest.raises(ValueError, match="std must be a finite real number >= 0.0"):
         autoencoders.add_noise(X, -1.0)
 
 
@@ -176,6 +176,16 @@ def test_reconstruction_error_by_hand_and_bad_shapes():
         autoencoders.reconstruction_error(ae, X, target[:, :3])
     with pytest.raises(ValueError, match=r"same shape; got \(6, 2\)"):
         autoencoders.reconstruction_error(ae.encoder, X)
+    with pytest.raises(ValueError, match=r"model could not take X of shape \(6, 3\)"):
+        autoencoders.reconstruction_error(ae, X[:, :3])
+    with pytest.raises(TypeError, match="model must be Module"):
+        autoencoders.reconstruction_error(None, X)
+    with pytest.raises(ValueError, match="clip must be a pair"):
+        autoencoders.add_noise(X, 0.1, clip=(1.0, 0.0))
+    with pytest.raises(ValueError, match=r"hidden\[0\] must be an integer >= 1; got 0"):
+        Autoencoder(4, bottleneck=2, hidden=(0,))
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        ae(torch.zeros(2, 4, dtype=torch.long))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,6 +244,10 @@ def test_vae_loss_bad_shapes():
         generative.vae_loss(logits, logits, torch.zeros(2, 2), mu)
     with pytest.raises(ValueError, match=r"logvar must have shape \(3, 2\); got \(3, 1\)"):
         generative.vae_loss(logits, logits, mu, torch.zeros(3, 1))
+    with pytest.raises(ValueError, match=r"got \(3, 1\), which does not match mu"):
+        generative.reparameterise(mu, torch.zeros(3, 1))
+    with pytest.raises(TypeError, match="mu must be Tensor"):
+        generative.reparameterise(np.zeros((3, 2)), mu)
 
 
 def test_vae_shapes_sampling_and_bad_input():
@@ -253,7 +267,9 @@ def test_vae_shapes_sampling_and_bad_input():
         vae(torch.zeros(5, 8, 8))
     with pytest.raises(ValueError, match=r"z must have shape \(B, 3\); got \(2, 2\)"):
         vae.decode(torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="beta must be >= 0"):
+    with pytest.raises(
+        ValueError, match=r"beta must be a finite real number in \[0.0, 1000000.0\]; got -1"
+    ):
         VAE(64, beta=-1)
     with pytest.raises(ValueError, match="n must be an integer >= 1; got 0"):
         vae.sample(0)
@@ -345,6 +361,14 @@ def test_gan_step_bad_input():
         generative.gan_step(G, D, *opts, _real(), loss="wasserstein")
     with pytest.raises(ValueError, match=r"real must have shape \(B, 2\); got \(8, 3\)"):
         generative.gan_step(G, D, *opts, torch.zeros(8, 3))
+    with pytest.raises(TypeError, match="opt_d must be Optimizer"):
+        generative.gan_step(G, D, opts[0], None, _real())
+    with pytest.raises(ValueError, match="generator makes examples of 3 numbers"):
+        generative.gan_step(Generator(2, 3, hidden=(4,)), D, *opts, _real())
+    with pytest.raises(ValueError, match="real must not be empty"):
+        generative.gan_step(G, D, *opts, torch.zeros(0, 2))
+    with pytest.raises(TypeError, match="real must hold floating-point numbers"):
+        generative.gan_step(G, D, *opts, torch.zeros(8, 2, dtype=torch.long))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,7 +390,7 @@ def test_ring_of_gaussians_draws_around_each_centre():
     offsets = X - generative.ring_centres(8, 2.0)[mode]
     assert offsets.std() == pytest.approx(0.05, rel=0.05)
     np.testing.assert_array_equal(X, generative.ring_of_gaussians(4000, std=0.05, seed=3)[0])
-    with pytest.raises(ValueError, match="std must be > 0; got 0"):
+    with pytest.raises(ValueError, match="std must be a finite real number > 0.0; got 0"):
         generative.ring_of_gaussians(10, std=0)
     with pytest.raises(ValueError, match="m must be an integer >= 1; got 0"):
         generative.ring_of_gaussians(0)
@@ -382,5 +406,5 @@ def test_modes_covered_counts_by_hand():
     assert generative.modes_covered(points, centres, 0.1, min_share=0.3)[0] == 1
     with pytest.raises(ValueError, match=r"same d; got \(4, 2\) and \(4, 3\)"):
         generative.modes_covered(points, np.zeros((4, 3)), 0.1)
-    with pytest.raises(ValueError, match="within > 0"):
+    with pytest.raises(ValueError, match="within must be a finite real number > 0.0; got 0"):
         generative.modes_covered(points, centres, 0.0)

@@ -255,15 +255,39 @@ def test_cells_reject_a_hidden_state_of_the_wrong_shape(cls):
         cls(3, 4)(torch.zeros(2, 3), torch.zeros(2, 5))
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
-def test_rejects_a_non_finite_forget_bias(bad):
-    with pytest.raises(ValueError, match="forget_bias must be a finite number"):
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e3])
+def test_rejects_a_non_finite_or_huge_forget_bias(bad):
+    with pytest.raises(ValueError, match=r"forget_bias must be a finite real number in \[-100"):
         rnn.LSTM(3, 4, forget_bias=bad)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5])
+@pytest.mark.parametrize("bad", [0, -1])
 def test_rejects_bad_sizes(bad):
     with pytest.raises(ValueError, match="hidden_size must be an integer >= 1"):
         rnn.LSTM(3, bad)
     with pytest.raises(ValueError, match="input_size must be an integer >= 1"):
         rnn.GRUCell(bad, 3)
+
+
+def test_rejects_fractional_sizes_and_wrong_dtypes():
+    with pytest.raises(TypeError, match=r"hidden_size must be an integer in \[1, .*got 2.5"):
+        rnn.LSTM(3, 2.5)
+    with pytest.raises(TypeError, match="LSTM: x must hold floating-point numbers"):
+        rnn.LSTM(3, 4)(torch.zeros(2, 5, 3, dtype=torch.long))
+    with pytest.raises(TypeError, match="RNN: x must have the parameters' dtype torch.float32"):
+        rnn.RNN(3, 4)(torch.zeros(2, 5, 3, dtype=torch.float64))
+    with pytest.raises(TypeError, match="state h must have x's dtype"):
+        rnn.GRUCell(3, 4)(torch.zeros(2, 3), torch.zeros(2, 4, dtype=torch.float64))
+
+
+def test_step_functions_check_their_arguments():
+    h = torch.zeros(2, 3)
+    with pytest.raises(ValueError, match=r"weight_hh must have shape \(12, 3\) to match h"):
+        rnn.lstm_step(torch.zeros(2, 12), h, h, torch.zeros(4, 3), torch.zeros(12))
+    with pytest.raises(ValueError, match=r"x_part must have shape \(2, 9\)"):
+        rnn.gru_step(torch.zeros(2, 3), h, torch.zeros(9, 3), torch.zeros(9))
+    with pytest.raises(TypeError, match="bias_hh must be Tensor"):
+        rnn.rnn_step(torch.zeros(2, 3), h, torch.zeros(3, 3), [0.0, 0.0, 0.0])
+    # the checks do not change the arithmetic
+    x_part, w, b = torch.randn(2, 3), torch.randn(3, 3), torch.randn(3)
+    torch.testing.assert_close(rnn.rnn_step(x_part, h, w, b), torch.tanh(x_part + b))

@@ -79,7 +79,9 @@ def test_split_holds_out_the_end_of_every_document():
     corpus = Corpus({"a": "0123456789", "b": "abcdefghij"}, "test")
     train, val = corpus.split(0.2)
     assert train == "01234567\n\nabcdefgh" and val == "89\n\nij"
-    with pytest.raises(ValueError, match=r"val_fraction must be in \(0, 1\); got 1"):
+    with pytest.raises(
+        ValueError, match=r"val_fraction must be a finite real number in \(0, 1\); got 1"
+    ):
         corpus.split(1)
 
 
@@ -136,6 +138,30 @@ def test_windows_loader_rejects_bad_input():
         text.windows_loader(torch.zeros(50), 8, 4)
     with pytest.raises(ValueError, match="at least block_size \\+ 1 = 9 ids.*8 ids"):
         text.windows_loader(torch.arange(8), 8, 4)
+    with pytest.raises(TypeError, match="block_size must be an integer"):
+        text.windows_loader(torch.arange(50), 8.0, 4)
+    with pytest.raises(TypeError, match="ids must be a 1-D int64 tensor"):
+        text.windows_loader("abc", 2, 4)
+    with pytest.raises(TypeError, match="generator must be Generator"):
+        text.windows_loader(torch.arange(50), 8, 4, num_batches=2, generator=0)
+
+
+def test_tokenizer_and_corpus_reject_bad_input(tmp_path):
+    tokenizer = text.CharTokenizer("abc")
+    with pytest.raises(TypeError, match="text must be str"):
+        text.CharTokenizer(["a", "b"])
+    with pytest.raises(TypeError, match="text must be str"):
+        tokenizer.encode(b"ab")
+    with pytest.raises(TypeError, match=r"ids\[0\] must be an integer; got 0.5"):
+        tokenizer.decode([0.5])
+    with pytest.raises(ValueError, match="ids must be a 1-D tensor of integers"):
+        tokenizer.decode(torch.zeros(2, 2, dtype=torch.int64))
+    with pytest.raises(ValueError, match="path must name a folder or a file"):
+        text.load_corpus("")
+    with pytest.raises(TypeError, match="path must be a folder or file name"):
+        text.load_corpus(3)
+    with pytest.raises(TypeError, match="documents must map names"):
+        text.Corpus({"a": 1}, "here")
 
 
 # --- baselines ----------------------------------------------------------------------------
@@ -174,12 +200,20 @@ def test_bigram_beats_unigram_only_when_there_is_order():
 
 def test_baselines_reject_bad_input():
     ids = torch.tensor([0, 1, 2])
-    with pytest.raises(ValueError, match="alpha .* must be > 0; got 0"):
+    with pytest.raises(ValueError, match="alpha must be a finite real number > 0.0; got 0"):
         text.unigram_loss(ids, ids, 3, alpha=0)
     with pytest.raises(
         ValueError, match=r"val_ids must be 1-D, at least 2 long, with ids in \[0, 2\)"
     ):
         text.bigram_loss(torch.tensor([0, 1]), ids, 2)
+    with pytest.raises(ValueError, match=r"\(vocab_size=2\); got ids in \[0, 2\]"):
+        text.bigram_log_probs(ids, 2)
+    with pytest.raises(TypeError, match="train_ids must hold integer token ids"):
+        text.unigram_loss(torch.tensor([0.0, 1.0]), ids, 3)
+    with pytest.raises(TypeError, match="vocab_size must be an integer"):
+        text.uniform_loss(2.5)
+    with pytest.raises(TypeError, match="sample must be str"):
+        text.known_word_fraction(None, "the cat")
 
 
 def test_known_word_fraction():

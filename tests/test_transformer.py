@@ -192,7 +192,9 @@ def test_generate_is_reproducible_and_slides_the_context():
     assert model.training  # generate restores the mode it found
     greedy = model.generate(start, 1, top_k=1)
     assert greedy[0, 1] == model(start)[0, -1].argmax()
-    with pytest.raises(ValueError, match="temperature must be > 0; got 0"):
+    with pytest.raises(
+        ValueError, match="temperature must be a finite real number >= 1e-06; got 0"
+    ):
         model.generate(start, 1, temperature=0)
 
 
@@ -215,3 +217,28 @@ def test_lm_loss_flattens_positions():
         ValueError, match=r"logits \(2, 5, 7\) give 10 positions, targets \(2, 4\) 8"
     ):
         lm_loss(logits, targets[:, :4])
+    with pytest.raises(ValueError, match=r"targets must be token ids in \[0, V=7\)"):
+        lm_loss(logits, torch.full((2, 5), 7))
+    with pytest.raises(TypeError, match="targets must hold integer token ids"):
+        lm_loss(logits, targets.float())
+
+
+def test_config_block_and_generate_name_the_bad_argument():
+    with pytest.raises(ValueError, match="n_head must divide n_embd; got n_embd=8, n_head=3"):
+        GPTConfig(n_head=3, n_embd=8)
+    config = GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8)
+    config.n_layer = 2.5  # changed after it was checked: GPT checks again
+    with pytest.raises(TypeError, match=r"config.n_layer must be an integer"):
+        GPT(config)
+    with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., n_embd=8\)"):
+        Block(8, 2)(torch.zeros(2, 5, 7))
+    with pytest.raises(ValueError, match="n_head must divide n_embd"):
+        Block(8, 3)
+    model = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8))
+    start = torch.zeros(1, 1, dtype=torch.int64)
+    with pytest.raises(TypeError, match="max_new_tokens must be an integer"):
+        model.generate(start, 2.0)
+    with pytest.raises(ValueError, match=r"idx: token ids must be in \[0, vocab_size=11\)"):
+        model.generate(torch.tensor([[11]]), 0)
+    with pytest.raises(ValueError, match="top_k must be an integer >= 1"):
+        model.generate(start, 1, top_k=0)

@@ -10,8 +10,21 @@ any model.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
+
+from dlcourse import checks
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_bool,
+    check_instance,
+    check_int,
+    check_probability,
+    check_size,
+    describe,
+)
 
 __all__ = [
     "VGG16_LAYERS",
@@ -26,10 +39,28 @@ __all__ = [
 ]
 
 
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+def _check_positive(**values: int) -> list[int]:
+    return [check_int(name, value, min=1, max=MAX_COUNT) for name, value in values.items()]
+
+
+def _check_weights(what: str, n: int) -> None:
+    # VGG16 alone has 138 million weights (553 MB): models may be ten times past the package's
+    # limit for one array before a size counts as a typo.
+    check_size(what, n, limit=10 * checks.MAX_ELEMENTS)
+
+
+def _check_images(name: str, x: torch.Tensor, in_channels: int, min_side: int = 1) -> None:
+    """``x`` must be a floating-point (N, in_channels, H, W) tensor with H, W >= ``min_side``."""
+    check_instance(name, x, torch.Tensor)
+    if x.ndim != 4 or x.shape[1] != in_channels:
+        raise ValueError(f"{name} must have shape (N, {in_channels}, H, W); got {tuple(x.shape)}")
+    if min(x.shape[2:]) < min_side:
+        raise ValueError(
+            f"{name} must be at least {min_side}x{min_side} pixels (one per halving of the "
+            f"network); got {tuple(x.shape)}"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers; got dtype {x.dtype}")
 
 
 class LeNet5(nn.Module):
@@ -43,7 +74,11 @@ class LeNet5(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10) -> None:
         super().__init__()
-        _check_positive(in_channels=in_channels, num_classes=num_classes)
+        in_channels, num_classes = _check_positive(in_channels=in_channels, num_classes=num_classes)
+        _check_weights(
+            "LeNet5's weights (6 * 25 * in_channels + 85 * num_classes)",
+            150 * in_channels + 85 * num_classes,
+        )
         self.in_channels = in_channels
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, 6, kernel_size=5, padding=2),
@@ -64,10 +99,13 @@ class LeNet5(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, 28, 28) images -> (N, num_classes) logits."""
+        check_instance("x", x, torch.Tensor)
         if x.ndim != 4 or tuple(x.shape[1:]) != (self.in_channels, 28, 28):
             raise ValueError(
                 f"LeNet5 expects x of shape (N, {self.in_channels}, 28, 28); got {tuple(x.shape)}"
             )
+        if not x.is_floating_point():
+            raise TypeError(f"x must hold floating-point numbers; got dtype {x.dtype}")
         return self.classifier(self.features(x))
 
 
@@ -90,7 +128,26 @@ class VGG(nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        _check_positive(num_classes=num_classes, in_channels=in_channels)
+        num_classes, in_channels = _check_positive(num_classes=num_classes, in_channels=in_channels)
+        dropout = check_probability("dropout", dropout)
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, (tuple, list)):
+            raise TypeError(
+                f'layers must be a list of output channels and "M" (max pool); '
+                f"got {describe(layers)}"
+            )
+        layers = [
+            v
+            if isinstance(v, str) and v == "M"
+            else check_int(f"layers[{i}]", v, min=1, max=MAX_COUNT)
+            for i, v in enumerate(layers)
+        ]
+        # every weight, counted before any is allocated: 3x3 convolutions, then the classifier
+        sizes = [in_channels] + [v for v in layers if v != "M"]
+        n_conv = sum(9 * a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        _check_weights(
+            "VGG's weights", n_conv + sizes[-1] * 49 * 4096 + 4096**2 + 4096 * num_classes
+        )
+        self.in_channels, self.n_pools = in_channels, layers.count("M")
         features, channels = [], in_channels
         for v in layers:
             if v == "M":
@@ -112,11 +169,13 @@ class VGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, H, W), usually 224x224 -> (N, num_classes) logits."""
+        _check_images("x", x, self.in_channels, 2**self.n_pools)
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
 def vgg16(num_classes: int = 1000) -> VGG:
     """VGG16: 13 convolutions and 3 dense layers, torchvision's ``vgg16()`` without weights."""
+    num_classes = check_int("num_classes", num_classes, min=1, max=MAX_COUNT)
     return VGG(VGG16_LAYERS, num_classes)
 
 
@@ -132,7 +191,15 @@ class BasicBlock(nn.Module):
         self, in_channels: int, out_channels: int, stride: int = 1, shortcut: bool = True
     ) -> None:
         super().__init__()
-        _check_positive(in_channels=in_channels, out_channels=out_channels, stride=stride)
+        in_channels, out_channels, stride = _check_positive(
+            in_channels=in_channels, out_channels=out_channels, stride=stride
+        )
+        shortcut = check_bool("shortcut", shortcut)
+        _check_weights(
+            "the block's weights (9 * out_channels * (in_channels + out_channels))",
+            9 * out_channels * (in_channels + out_channels) + in_channels * out_channels,
+        )
+        self.in_channels = in_channels
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
@@ -147,6 +214,8 @@ class BasicBlock(nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, in_channels, H, W) -> (N, out_channels, ceil(H / stride), ceil(W / stride))."""
+        _check_images("x", x, self.in_channels)
         out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
         if self.shortcut:
             out = out + (x if self.downsample is None else self.downsample(x))
@@ -161,7 +230,18 @@ class ResNet(nn.Module):
 
     def __init__(self, blocks=(2, 2, 2, 2), num_classes: int = 1000, in_channels: int = 3) -> None:
         super().__init__()
-        _check_positive(num_classes=num_classes, in_channels=in_channels)
+        num_classes, in_channels = _check_positive(num_classes=num_classes, in_channels=in_channels)
+        if isinstance(blocks, (str, bytes)) or not isinstance(blocks, (tuple, list)):
+            raise TypeError(f"blocks must be 4 block counts, one per stage; got {describe(blocks)}")
+        if len(blocks) != 4:
+            raise ValueError(f"blocks must be 4 block counts, one per stage; got {blocks!r}")
+        blocks = [check_int(f"blocks[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(blocks)]
+        # at most 18 * 512**2 weights a block: refuse a depth that could not fit in memory
+        _check_weights(
+            "ResNet's weights",
+            18 * 512**2 * sum(blocks) + 512 * num_classes + 49 * 64 * in_channels,
+        )
+        self.in_channels = in_channels
         self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         self.relu = nn.ReLU(inplace=True)
@@ -178,6 +258,7 @@ class ResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, H, W), usually 224x224 -> (N, num_classes) logits."""
+        _check_images("x", x, self.in_channels)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
@@ -186,12 +267,14 @@ class ResNet(nn.Module):
 def resnet18(num_classes: int = 1000) -> ResNet:
     """ResNet-18: a stem, 8 basic blocks (16 convolutions), a dense layer; torchvision's
     ``resnet18()`` without weights."""
+    num_classes = check_int("num_classes", num_classes, min=1, max=MAX_COUNT)
     return ResNet((2, 2, 2, 2), num_classes)
 
 
 def count_parameters(model: nn.Module) -> int:
     """The number of trainable numbers in ``model`` (batch norm's running statistics, which
     are buffers, not parameters, do not count)."""
+    check_instance("model", model, nn.Module)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -210,8 +293,15 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, i
     Returns:
         ``{"conv": ..., "linear": ..., "total": ...}``.
     """
-    if len(input_shape) != 3 or min(input_shape) < 1:
+    check_instance("model", model, nn.Module)
+    if not isinstance(input_shape, (tuple, list, torch.Size)):
+        raise TypeError(f"input_shape must be one image's (C, H, W); got {describe(input_shape)}")
+    if len(input_shape) != 3:
         raise ValueError(f"input_shape must be one image's (C, H, W); got {input_shape}")
+    input_shape = tuple(
+        check_int(f"input_shape[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(input_shape)
+    )
+    check_size("input_shape (C * H * W)", math.prod(input_shape))
     import copy
 
     meta = copy.deepcopy(model).to("meta")
@@ -232,6 +322,8 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, i
     try:
         with torch.no_grad():
             meta.eval()(torch.empty(1, *input_shape, device="meta"))
+    except (RuntimeError, ValueError) as error:  # the model's own complaint, about its input
+        raise ValueError(f"input_shape {input_shape} does not fit the model: {error}") from None
     finally:
         for h in handles:
             h.remove()

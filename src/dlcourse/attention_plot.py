@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
+from dlcourse.checks import check_array, check_bool, check_instance, check_int, describe
+
 __all__ = ["draw_multi_head", "heatmap"]
+
+# More heads than this would not fit in the drawing (and a typo such as 10**9 would draw forever).
+MAX_HEADS_DRAWN = 64
+
+
+def _labels(name: str, value) -> list[str]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of strings, one per row or column; got {describe(value)}"
+        )
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{i}] must be a string; got {describe(item)}")
+    return list(value)
 
 
 def _box(ax, x, y, w, h, text, color, fontsize=9):
@@ -38,7 +55,10 @@ def draw_multi_head(ax: plt.Axes, num_heads: int = 4) -> plt.Axes:
 
     x (B, T, d) -> three projections, each split into ``num_heads`` heads (B, h, T, d_k) ->
     attention in every head at once -> heads concatenated (B, T, d) -> out_proj -> output.
+    ``num_heads``: 1 to ``MAX_HEADS_DRAWN`` (64).
     """
+    check_instance("ax", ax, Axes)
+    num_heads = check_int("num_heads", num_heads, min=1, max=MAX_HEADS_DRAWN)
     blue, orange, green, white = "#cfe3f3", "#fbe3b8", "#c8eadf", "white"
     step, cx, w = 0.1, 5.8, 2.6  # the deck of heads: offset per card, centre, width
     _box(ax, 0.6, 1.5, 1.0, 0.7, "x\n(B, T, d)", white)
@@ -87,8 +107,12 @@ def heatmap(
     Returns the image, for a colour bar. ``annotate`` writes each weight (two decimals) in its
     cell when the matrix is small enough to read.
     """
-    w = np.asarray(weights.detach().cpu() if hasattr(weights, "detach") else weights, float)
-    keys = queries if keys is None else keys
+    check_instance("ax", ax, Axes)
+    w = check_array("weights", weights, ndim=2, shape="(T_q, T_k)")
+    queries = _labels("queries", queries)
+    keys = queries if keys is None else _labels("keys", keys)
+    check_instance("title", title, str)
+    annotate = check_bool("annotate", annotate)
     if w.shape != (len(queries), len(keys)):
         raise ValueError(
             f"weights must be (T_q, T_k) = ({len(queries)}, {len(keys)}); got {w.shape}"

@@ -16,6 +16,18 @@ import torch
 from torch import nn
 
 from dlcourse import train
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_in,
+    check_instance,
+    check_int,
+    check_interval,
+    check_real,
+    check_seed,
+    check_size,
+    describe,
+)
 
 __all__ = ["Autoencoder", "GaussianNoise", "add_noise", "mlp", "reconstruction_error"]
 
@@ -24,15 +36,31 @@ OUTPUTS = {"linear": None, "sigmoid": nn.Sigmoid}
 
 
 def _positive_int(name: str, value: int) -> int:
-    if int(value) != value or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
+    return check_int(name, value, min=1, max=MAX_COUNT)
 
 
 def _choice(name: str, value: str, allowed: dict) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {sorted(allowed)}; got {value!r}")
-    return value
+    return check_in(name, value, allowed)
+
+
+def _sizes(name: str, sizes: Sequence[int]) -> list[int]:
+    """A list or tuple of layer widths, each an integer >= 1."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"{name} must be a list of layer widths; got {describe(sizes)}")
+    return [_positive_int(f"{name}[{i}]", s) for i, s in enumerate(sizes)]
+
+
+def _check_tensor(name: str, t: torch.Tensor, width: int) -> None:
+    """``t`` must be a floating-point (batch, width) tensor."""
+    check_instance(name, t, torch.Tensor)
+    if t.ndim != 2 or t.shape[1] != width:
+        raise ValueError(f"{name} must have shape (batch, {width}); got {tuple(t.shape)}")
+    if not t.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers; got dtype {t.dtype}")
+
+
+def _clip(clip) -> tuple[float, float] | None:
+    return None if clip is None else check_interval("clip", clip)
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", output: str = "linear") -> nn.Sequential:
@@ -43,11 +71,15 @@ def mlp(sizes: Sequence[int], activation: str = "relu", output: str = "linear") 
         activation: between layers: ``"relu"``, ``"tanh"`` or ``"leaky_relu"`` (slope 0.2).
         output: after the last layer: ``"linear"`` (nothing) or ``"sigmoid"`` (into (0, 1)).
     """
-    sizes = [_positive_int("every layer size", s) for s in sizes]
+    sizes = _sizes("sizes", sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output size; got {sizes}")
-    _choice("activation", activation, ACTIVATIONS)
-    _choice("output", output, OUTPUTS)
+    activation = _choice("activation", activation, ACTIVATIONS)
+    output = _choice("output", output, OUTPUTS)
+    check_size(
+        "the weights (sizes[i] * sizes[i + 1], summed)",
+        sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True)),
+    )
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
@@ -81,24 +113,27 @@ class Autoencoder(nn.Module):
         output: str = "sigmoid",
     ):
         super().__init__()
-        self.n_inputs = _positive_int("n_inputs", n_inputs)
-        self.bottleneck = _positive_int("bottleneck", bottleneck)
-        hidden = list(hidden)
+        self.n_inputs = n_inputs = _positive_int("n_inputs", n_inputs)
+        self.bottleneck = bottleneck = _positive_int("bottleneck", bottleneck)
+        hidden = _sizes("hidden", hidden)
+        activation = _choice("activation", activation, ACTIVATIONS)
+        output = _choice("output", output, OUTPUTS)
+        widths = [n_inputs, *hidden, bottleneck]
+        check_size(
+            "the weights for (n_inputs, *hidden, bottleneck)",
+            2 * sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True)),
+        )
         self.encoder = mlp([n_inputs, *hidden, bottleneck], activation)
         self.decoder = mlp([bottleneck, *hidden[::-1], n_inputs], activation, output)
 
-    def _check(self, t: torch.Tensor, name: str, width: int) -> None:
-        if t.ndim != 2 or t.shape[1] != width:
-            raise ValueError(f"{name} must have shape (batch, {width}); got {tuple(t.shape)}")
-
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, n_inputs) -> (B, bottleneck) codes."""
-        self._check(x, "x", self.n_inputs)
+        _check_tensor("x", x, self.n_inputs)
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """(B, bottleneck) codes -> (B, n_inputs) reconstructions."""
-        self._check(z, "z", self.bottleneck)
+        _check_tensor("z", z, self.bottleneck)
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -116,11 +151,13 @@ class GaussianNoise(nn.Module):
 
     def __init__(self, std: float, clip: tuple[float, float] | None = (0.0, 1.0)):
         super().__init__()
-        if not std >= 0:
-            raise ValueError(f"std must be >= 0; got {std!r}")
-        self.std, self.clip = float(std), clip
+        self.std, self.clip = check_real("std", std, min=0.0), _clip(clip)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: any shape, floating point; returns the same shape (noisy in training mode)."""
+        check_instance("x", x, torch.Tensor)
+        if not x.is_floating_point():
+            raise TypeError(f"x must hold floating-point numbers; got dtype {x.dtype}")
         if not self.training or self.std == 0:
             return x
         noisy = x + self.std * torch.randn_like(x)
@@ -144,12 +181,14 @@ def add_noise(
     Returns:
         (m, n) noisy copy; ``X`` is not changed.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (m, n); got {X.shape}")
-    if not std >= 0:
-        raise ValueError(f"std must be >= 0; got {std!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    X = check_array("X", X, ndim=2, shape="(m, n)")
+    std = check_real("std", std, min=0.0)
+    clip = _clip(clip)
+    rng = (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(check_seed("seed", seed))
+    )
     noisy = X + std * rng.standard_normal(X.shape)
     return np.clip(noisy, *clip) if clip is not None else noisy
 
@@ -166,13 +205,17 @@ def reconstruction_error(model: nn.Module, X: np.ndarray, target: np.ndarray | N
         (m,) errors, averaged over the n features. A large error marks an example unlike
         the training data, which is what anomaly detection uses.
     """
-    X = np.asarray(X, dtype=float)
-    target = X if target is None else np.asarray(target, dtype=float)
-    if X.ndim != 2 or target.shape != X.shape:
+    check_instance("model", model, nn.Module)
+    X = check_array("X", X, ndim=2, shape="(m, n)")
+    target = X if target is None else check_array("target", target, ndim=2, shape="(m, n)")
+    if target.shape != X.shape:
         raise ValueError(
             f"X must be (m, n) and target the same shape; got X {X.shape}, target {target.shape}"
         )
-    output = train.predict(model, X)
+    try:
+        output = train.predict(model, X)
+    except ValueError as error:  # the model's own complaint about its input (it may say "x")
+        raise ValueError(f"model could not take X of shape {X.shape}: {error}") from None
     if output.shape != X.shape:
         raise ValueError(f"model must map X {X.shape} to the same shape; got {output.shape}")
     return ((output - target) ** 2).mean(axis=1)

@@ -18,7 +18,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlcourse.autoencoders import _positive_int, mlp
+from dlcourse.autoencoders import _positive_int, _sizes, mlp
+from dlcourse.checks import (
+    check_array,
+    check_in,
+    check_instance,
+    check_probability,
+    check_real,
+    check_seed,
+    check_size,
+)
 
 __all__ = [
     "VAE",
@@ -34,15 +43,45 @@ __all__ = [
 ]
 
 
-def _shape(name: str, t: torch.Tensor, expected: tuple) -> None:
-    """Raise if ``t``'s shape differs from ``expected``; a str entry (``"B"``) matches any size."""
+MAX_BETA = 1e6
+
+
+def _shape(
+    name: str, t: torch.Tensor, expected: tuple, nonempty: bool = False, match: str = ""
+) -> None:
+    """Raise unless ``t`` is a floating-point tensor of shape ``expected``; a str entry (``"B"``)
+    matches any size. ``nonempty``: refuse an empty batch too (a mean over it would be NaN).
+    ``match``: the argument that set ``expected``, named in the error too."""
+    check_instance(name, t, torch.Tensor)
+    if not t.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers; got dtype {t.dtype}")
     ok = t.ndim == len(expected) and all(
         isinstance(e, str) or e == s for e, s in zip(expected, t.shape, strict=True)
     )
     if not ok:
         shown = ", ".join(str(e) for e in expected) + ("," if len(expected) == 1 else "")
         shown = f"({shown})"
-        raise ValueError(f"{name} must have shape {shown}; got {tuple(t.shape)}")
+        also = f", which does not match {match}" if match else ""
+        raise ValueError(f"{name} must have shape {shown}; got {tuple(t.shape)}{also}")
+    if nonempty and t.numel() == 0:
+        raise ValueError(f"{name} must not be empty; got shape {tuple(t.shape)}")
+
+
+def _beta(beta: float) -> float:
+    # beta-VAEs use up to a few hundred; past MAX_BETA the loss is all KL, and a beta past
+    # float32's range would turn a zero KL into NaN (inf * 0).
+    return check_real("beta", beta, min=0.0, max=MAX_BETA)
+
+
+def _weights(what: str, widths: list[int]) -> None:
+    """Refuse, before allocating, an MLP through ``widths`` with too many weights."""
+    check_size(what, sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True)))
+
+
+def _n_samples(n: int, width: int) -> int:
+    n = _positive_int("n", n)
+    check_size(f"n samples of {width} numbers (n * {width})", n * width)
+    return n
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +91,8 @@ def _shape(name: str, t: torch.Tensor, expected: tuple) -> None:
 def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """A sample ``z = mu + sigma * eps``, ``eps ~ N(0, I)``: random, yet differentiable in
     ``mu`` and ``logvar`` (the randomness sits in ``eps``, outside the graph). Shapes (B, d)."""
+    _shape("mu", mu, ("B", "d"))
+    _shape("logvar", logvar, tuple(mu.shape), match="mu")
     return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
 
@@ -71,15 +112,16 @@ def vae_loss(
         logits: (B, n) decoder outputs before the sigmoid.
         x: (B, n) targets in [0, 1].
         mu, logvar: (B, d) the encoder's Gaussian (``logvar`` = log sigma^2).
-        beta: weight of the KL term (1 gives the ELBO).
+        beta: weight of the KL term (1 gives the ELBO), in [0, 1e6].
 
     Returns:
         ``(total, reconstruction, kl)``, scalars; ``total = reconstruction + beta * kl``.
     """
-    _shape("logits", logits, ("B", "n"))
-    _shape("x", x, tuple(logits.shape))
-    _shape("mu", mu, (logits.shape[0], "d"))
-    _shape("logvar", logvar, tuple(mu.shape))
+    _shape("logits", logits, ("B", "n"), nonempty=True)
+    _shape("x", x, tuple(logits.shape), match="logits")
+    _shape("mu", mu, (logits.shape[0], "d"), nonempty=True, match="logits")
+    _shape("logvar", logvar, tuple(mu.shape), match="mu")
+    beta = _beta(beta)
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
     kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1).mean()
     return reconstruction + beta * kl, reconstruction, kl
@@ -96,7 +138,7 @@ class VAE(nn.Module):
         n_inputs: features per example, values in [0, 1].
         latent: size of the code z.
         hidden: widths of the encoder's hidden layers (the decoder uses them reversed).
-        beta: weight of the KL term in ``loss``.
+        beta: weight of the KL term in ``loss``, in [0, 1e6].
     """
 
     def __init__(
@@ -109,10 +151,12 @@ class VAE(nn.Module):
         super().__init__()
         self.n_inputs = _positive_int("n_inputs", n_inputs)
         self.latent = _positive_int("latent", latent)
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0; got {beta!r}")
-        self.beta = float(beta)
-        hidden = list(hidden)
+        self.beta = _beta(beta)
+        hidden = _sizes("hidden", hidden)
+        _weights(
+            "the encoder's weights (n_inputs, *hidden, 2 * latent)", [n_inputs, *hidden, 2 * latent]
+        )
+        _weights("the decoder's weights (latent, *hidden, n_inputs)", [latent, *hidden, n_inputs])
         self.encoder = mlp([n_inputs, *hidden, 2 * latent])  # mu and logvar side by side
         self.decoder = mlp([latent, *hidden[::-1], n_inputs])  # logits
         self.mu = self.logvar = None
@@ -142,8 +186,9 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int) -> torch.Tensor:
         """``n`` new examples: codes drawn from the prior N(0, I), decoded. (n, n_inputs)."""
+        n = _n_samples(n, max(self.latent, self.n_inputs))
         device = next(self.parameters()).device
-        return self.decode(torch.randn(_positive_int("n", n), self.latent, device=device))
+        return self.decode(torch.randn(n, self.latent, device=device))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,8 +206,12 @@ class Generator(nn.Module):
         output: str = "linear",
     ):
         super().__init__()
-        self.latent = _positive_int("latent", latent)
-        self.net = mlp([latent, *hidden, _positive_int("n_outputs", n_outputs)], "relu", output)
+        self.latent = latent = _positive_int("latent", latent)
+        self.n_outputs = n_outputs = _positive_int("n_outputs", n_outputs)
+        hidden = _sizes("hidden", hidden)
+        output = check_in("output", output, ("linear", "sigmoid"))
+        _weights("the weights (latent, *hidden, n_outputs)", [latent, *hidden, n_outputs])
+        self.net = mlp([latent, *hidden, n_outputs], "relu", output)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         _shape("z", z, ("B", self.latent))
@@ -170,8 +219,9 @@ class Generator(nn.Module):
 
     def sample(self, n: int) -> torch.Tensor:
         """``n`` fakes from fresh noise, (n, n_outputs); gradients flow (for the G step)."""
+        n = _n_samples(n, max(self.latent, self.n_outputs))
         device = next(self.parameters()).device
-        return self(torch.randn(_positive_int("n", n), self.latent, device=device))
+        return self(torch.randn(n, self.latent, device=device))
 
 
 class Discriminator(nn.Module):
@@ -179,7 +229,9 @@ class Discriminator(nn.Module):
 
     def __init__(self, n_inputs: int = 2, hidden: Sequence[int] = (128, 128)):
         super().__init__()
-        self.n_inputs = _positive_int("n_inputs", n_inputs)
+        self.n_inputs = n_inputs = _positive_int("n_inputs", n_inputs)
+        hidden = _sizes("hidden", hidden)
+        _weights("the weights (n_inputs, *hidden, 1)", [n_inputs, *hidden, 1])
         self.net = mlp([n_inputs, *hidden, 1], "leaky_relu")  # leaky: fakes get a gradient
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -214,9 +266,17 @@ def gan_step(
     Returns:
         ``(d_loss, g_loss)`` of this step, as floats.
     """
-    if loss not in GAN_LOSSES:
-        raise ValueError(f"loss must be one of {sorted(GAN_LOSSES)}; got {loss!r}")
-    _shape("real", real, ("B", discriminator.n_inputs))
+    check_instance("generator", generator, Generator)
+    check_instance("discriminator", discriminator, Discriminator)
+    check_instance("opt_g", opt_g, torch.optim.Optimizer)
+    check_instance("opt_d", opt_d, torch.optim.Optimizer)
+    loss = check_in("loss", loss, GAN_LOSSES)
+    _shape("real", real, ("B", discriminator.n_inputs), nonempty=True)
+    if generator.n_outputs != discriminator.n_inputs:
+        raise ValueError(
+            f"generator makes examples of {generator.n_outputs} numbers, discriminator takes "
+            f"{discriminator.n_inputs}"
+        )
     B = len(real)
     # 1. The discriminator: real -> 1, fake -> 0. detach(): this step must not move G.
     fake = generator.sample(B).detach()
@@ -241,7 +301,10 @@ def gan_step(
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """(modes, 2) centres evenly spaced on a circle of ``radius`` around the origin."""
-    angles = 2 * np.pi * np.arange(_positive_int("modes", modes)) / modes
+    modes = _positive_int("modes", modes)
+    check_size("modes (2 numbers each)", 2 * modes)
+    radius = check_real("radius", radius, min=0.0)
+    angles = 2 * np.pi * np.arange(modes) / modes
     return radius * np.column_stack([np.cos(angles), np.sin(angles)])
 
 
@@ -253,11 +316,17 @@ def ring_of_gaussians(
     Returns:
         ``(X (m, 2), mode (m,))``: the points and the mode each was drawn from.
     """
-    if not std > 0:
-        raise ValueError(f"std must be > 0; got {std!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    mode = rng.integers(0, modes, _positive_int("m", m))
-    return ring_centres(modes, radius)[mode] + std * rng.standard_normal((m, 2)), mode
+    std = check_real("std", std, min=0.0, min_open=True)
+    m = _positive_int("m", m)
+    check_size("m points (m * 2)", 2 * m)
+    centres = ring_centres(modes, radius)
+    rng = (
+        seed
+        if isinstance(seed, np.random.Generator)
+        else np.random.default_rng(check_seed("seed", seed))
+    )
+    mode = rng.integers(0, modes, m)
+    return centres[mode] + std * rng.standard_normal((m, 2)), mode
 
 
 def modes_covered(
@@ -275,14 +344,16 @@ def modes_covered(
         ``(covered, near, counts)``: the number of covered modes; the share of points that
         are near any mode (sample quality); the (k,) count of points in each mode.
     """
-    points, centres = np.asarray(points, float), np.asarray(centres, float)
-    if points.ndim != 2 or centres.ndim != 2 or points.shape[1] != centres.shape[1]:
+    points = check_array("points", points, ndim=2, shape="(m, d)")
+    centres = check_array("centres", centres, ndim=2, shape="(k, d)")
+    if points.shape[1] != centres.shape[1]:
         raise ValueError(
             f"points (m, d) and centres (k, d) need the same d; got {points.shape} "
             f"and {centres.shape}"
         )
-    if not within > 0 or not 0 <= min_share <= 1:
-        raise ValueError(f"need within > 0 and 0 <= min_share <= 1; got {within}, {min_share}")
+    within = check_real("within", within, min=0.0, min_open=True)
+    min_share = check_probability("min_share", min_share)
+    check_size("the distances (m * k * d)", points.size * len(centres))
     dist = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2)  # (m, k)
     nearest = dist.argmin(1)
     inside = dist[np.arange(len(points)), nearest] < within

@@ -14,10 +14,14 @@ same arithmetic in fewer, larger operations.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 
 import torch
 from torch import Tensor, nn
+
+from dlcourse.checks import MAX_COUNT, check_instance, check_int, check_real, check_size
 
 __all__ = [
     "GRU",
@@ -32,9 +36,52 @@ __all__ = [
 ]
 
 
-# ---- the equations of one time step (no input checks: the public entries check) -------------
+# ---- the equations of one time step ------------------------------------------------------
+# Each public step function checks its arguments (the decorator); the cells and layers, which
+# check their own input once, run the bare equations (``_rnn_step`` ...) at every time step.
 
 
+def _check_step(gates: int, x_part, h, weight_hh, bias_hh, c=None) -> None:
+    """The shapes of one step's arguments: h (B, H), c (B, H), x_part (B, G*H), weight_hh
+    (G*H, H), bias_hh (G*H,), all floating-point tensors of one dtype, with G = ``gates``."""
+    named = {"x_part": x_part, "h": h, "weight_hh": weight_hh, "bias_hh": bias_hh}
+    if gates == 4:
+        named["c"] = c
+    for name, t in named.items():
+        check_instance(name, t, Tensor)
+        if not t.is_floating_point():
+            raise TypeError(f"{name} must hold floating-point numbers; got dtype {t.dtype}")
+    if h.ndim != 2 or h.shape[1] == 0:
+        raise ValueError(f"h must have shape (B, H) with H >= 1; got {tuple(h.shape)}")
+    (B, H), GH = h.shape, gates * h.shape[1]
+    expected = {"x_part": (B, GH), "weight_hh": (GH, H), "bias_hh": (GH,), "c": (B, H)}
+    for name, t in named.items():
+        if name != "h" and tuple(t.shape) != expected[name]:
+            raise ValueError(
+                f"{name} must have shape {expected[name]} to match h of shape {(B, H)} "
+                f"({gates} gate{'s' if gates > 1 else ''}); got {tuple(t.shape)}"
+            )
+        if t.dtype != h.dtype:
+            raise TypeError(f"{name} must have h's dtype {h.dtype}; got {t.dtype}")
+
+
+def _checked(gates: int):
+    """Check a step function's arguments with ``_check_step`` before running it."""
+
+    def decorate(step):
+        signature = inspect.signature(step)
+
+        @functools.wraps(step)
+        def checked(*args, **kwargs):
+            _check_step(gates, **signature.bind(*args, **kwargs).arguments)
+            return step(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+@_checked(gates=1)
 def rnn_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
     """Plain (Elman) RNN: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
 
@@ -45,6 +92,7 @@ def rnn_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> T
     return torch.tanh(x_part + h @ weight_hh.T + bias_hh)
 
 
+@_checked(gates=4)
 def lstm_step(
     x_part: Tensor, h: Tensor, c: Tensor, weight_hh: Tensor, bias_hh: Tensor
 ) -> tuple[Tensor, Tensor]:
@@ -64,6 +112,7 @@ def lstm_step(
     return h, c
 
 
+@_checked(gates=3)
 def gru_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:
     """GRU, torch's gate order r, z, n.
 
@@ -81,12 +130,18 @@ def gru_step(x_part: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> T
     return (1 - z) * n + z * h
 
 
+# The bare equations, for the loops (their input is checked once, at the cell or layer).
+_rnn_step, _lstm_step, _gru_step = rnn_step.__wrapped__, lstm_step.__wrapped__, gru_step.__wrapped__
+
+
 # ---- input checks, done once at each public entry ----------------------------------------
 
 
-def _check_input(x: Tensor, input_size: int, ndim: int, who: str) -> None:
+def _check_input(x: Tensor, input_size: int, ndim: int, who: str, dtype: torch.dtype) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: x must be a torch.Tensor; got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{who}: x must hold floating-point numbers; got dtype {x.dtype}")
     expected = "(batch, input_size)" if ndim == 2 else "(batch, time, input_size)"
     if x.ndim != ndim:
         raise ValueError(
@@ -100,15 +155,20 @@ def _check_input(x: Tensor, input_size: int, ndim: int, who: str) -> None:
         )
     if ndim == 3 and x.shape[1] == 0:
         raise ValueError(f"{who}: x needs at least one time step; got shape {tuple(x.shape)}")
+    if x.dtype != dtype:
+        raise TypeError(f"{who}: x must have the parameters' dtype {dtype}; got {x.dtype}")
 
 
-def _check_state(s: Tensor, batch: int, hidden_size: int, name: str, who: str) -> None:
+def _check_state(s: Tensor, x: Tensor, hidden_size: int, name: str, who: str) -> None:
+    batch, dtype = x.shape[0], x.dtype
     expected = (batch, hidden_size)
     if not isinstance(s, Tensor) or tuple(s.shape) != expected:
         got = tuple(s.shape) if isinstance(s, Tensor) else type(s).__name__
         raise ValueError(
             f"{who}: state {name} must have shape (batch, hidden_size) = {expected}; got {got}"
         )
+    if s.dtype != dtype:
+        raise TypeError(f"{who}: state {name} must have x's dtype {dtype}; got {s.dtype}")
 
 
 def _lstm_state(state, x: Tensor, hidden_size: int, who: str) -> tuple[Tensor, Tensor]:
@@ -118,15 +178,15 @@ def _lstm_state(state, x: Tensor, hidden_size: int, who: str) -> tuple[Tensor, T
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise ValueError(f"{who}: state must be a pair (h, c) or None; got {type(state).__name__}")
     h, c = state
-    _check_state(h, x.shape[0], hidden_size, "h", who)
-    _check_state(c, x.shape[0], hidden_size, "c", who)
+    _check_state(h, x, hidden_size, "h", who)
+    _check_state(c, x, hidden_size, "c", who)
     return h, c
 
 
 def _hidden_state(h, x: Tensor, hidden_size: int, who: str) -> Tensor:
     if h is None:
         return x.new_zeros(x.shape[0], hidden_size)
-    _check_state(h, x.shape[0], hidden_size, "h", who)
+    _check_state(h, x, hidden_size, "h", who)
     return h
 
 
@@ -143,11 +203,13 @@ class _Recurrent(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1; got {value}")
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.input_size = check_int("input_size", input_size, min=1, max=MAX_COUNT)
+        self.hidden_size = check_int("hidden_size", hidden_size, min=1, max=MAX_COUNT)
         G, H, I = self.gates, self.hidden_size, self.input_size  # noqa: E741
+        check_size(
+            "the weights (gates * hidden_size * (input_size + hidden_size + 2))",
+            G * H * (I + H + 2),
+        )
         shapes = {
             "weight_ih": (G * H, I),
             "weight_hh": (G * H, H),
@@ -179,9 +241,10 @@ class _LSTMInit(_Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, forget_bias: float | None = None):
         super().__init__(input_size, hidden_size)
-        if forget_bias is not None and not math.isfinite(forget_bias):
-            raise ValueError(f"forget_bias must be a finite number or None; got {forget_bias}")
         if forget_bias is not None:
+            # sigmoid(+-100) is 1 or 0 to float64 precision: a larger bias means nothing more
+            # (and past 3e38 it would not fit the float32 parameter).
+            forget_bias = check_real("forget_bias", forget_bias, min=-100.0, max=100.0)
             # The forget gate is f = sigmoid(... + b_ih[f] + b_hh[f]); a bias of 3 gives
             # f = 0.95 at the start, so the cell state keeps 0.95**t of what it held t steps
             # ago instead of torch's default f of about 0.5 (0.5**t).
@@ -203,10 +266,10 @@ class RNNCell(_Recurrent):
     """
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        _check_input(x, self.input_size, 2, "RNNCell")
+        _check_input(x, self.input_size, 2, "RNNCell", self._params()[0].dtype)
         h = _hidden_state(h, x, self.hidden_size, "RNNCell")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        return rnn_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
+        return _rnn_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
 
 class LSTMCell(_LSTMInit):
@@ -217,10 +280,10 @@ class LSTMCell(_LSTMInit):
     """
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
-        _check_input(x, self.input_size, 2, "LSTMCell")
+        _check_input(x, self.input_size, 2, "LSTMCell", self._params()[0].dtype)
         h, c = _lstm_state(state, x, self.hidden_size, "LSTMCell")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        return lstm_step(x @ w_ih.T + b_ih, h, c, w_hh, b_hh)
+        return _lstm_step(x @ w_ih.T + b_ih, h, c, w_hh, b_hh)
 
 
 class GRUCell(_Recurrent):
@@ -232,10 +295,10 @@ class GRUCell(_Recurrent):
     gates = 3
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        _check_input(x, self.input_size, 2, "GRUCell")
+        _check_input(x, self.input_size, 2, "GRUCell", self._params()[0].dtype)
         h = _hidden_state(h, x, self.hidden_size, "GRUCell")
         w_ih, b_ih, w_hh, b_hh = self._params()
-        return gru_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
+        return _gru_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
 
 # ---- layers: a cell run over a batch-first sequence --------------------------------------
@@ -252,7 +315,7 @@ class RNN(_Recurrent):
     suffix = "_l0"
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size, 3, "RNN")
+        _check_input(x, self.input_size, 3, "RNN", self._params()[0].dtype)
         h = _hidden_state(h, x, self.hidden_size, "RNN")
         w_ih, b_ih, w_hh, b_hh = self._params()
         # Every step's input term in one product, (B, T, H), then split into T tensors (B, H).
@@ -261,7 +324,7 @@ class RNN(_Recurrent):
         x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)
         outputs = []
         for x_part in x_parts:
-            h = rnn_step(x_part, h, w_hh, b_hh)
+            h = _rnn_step(x_part, h, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h
 
@@ -276,13 +339,13 @@ class GRU(_Recurrent):
     suffix = "_l0"
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size, 3, "GRU")
+        _check_input(x, self.input_size, 3, "GRU", self._params()[0].dtype)
         h = _hidden_state(h, x, self.hidden_size, "GRU")
         w_ih, b_ih, w_hh, b_hh = self._params()
         x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 3H), as in RNN
         outputs = []
         for x_part in x_parts:
-            h = gru_step(x_part, h, w_hh, b_hh)
+            h = _gru_step(x_part, h, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h
 
@@ -294,20 +357,20 @@ class LSTM(_LSTMInit):
     -> (outputs (B, T, H), (h_T, c_T))``: outputs holds h after every step. (torch's
     ``nn.LSTM`` shapes its states (num_layers, B, H); this one-layer version drops that axis.)
 
-    ``forget_bias``: ``None`` initialises every parameter as torch does; a number (1 is
-    common, Keras's default) sets the forget gate's bias so that a new LSTM starts out
-    remembering rather than forgetting, which long-range tasks need.
+    ``forget_bias``: ``None`` initialises every parameter as torch does; a number in
+    [-100, 100] (1 is common, Keras's default) sets the forget gate's bias so that a new LSTM
+    starts out remembering rather than forgetting, which long-range tasks need.
     """
 
     suffix = "_l0"
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
-        _check_input(x, self.input_size, 3, "LSTM")
+        _check_input(x, self.input_size, 3, "LSTM", self._params()[0].dtype)
         h, c = _lstm_state(state, x, self.hidden_size, "LSTM")
         w_ih, b_ih, w_hh, b_hh = self._params()
         x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 4H), as in RNN
         outputs = []
         for x_part in x_parts:
-            h, c = lstm_step(x_part, h, c, w_hh, b_hh)
+            h, c = _lstm_step(x_part, h, c, w_hh, b_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), (h, c)

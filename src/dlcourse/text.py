@@ -14,13 +14,25 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import os
 import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
+
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_instance,
+    check_int,
+    check_probability,
+    check_real,
+    check_size,
+    describe,
+)
 
 __all__ = [
     "CharTokenizer",
@@ -51,6 +63,16 @@ class Corpus:
     documents: dict[str, str]
     origin: str
 
+    def __post_init__(self) -> None:
+        check_instance("documents", self.documents, dict, "a dict of name -> text")
+        for name, doc in self.documents.items():
+            if not isinstance(name, str) or not isinstance(doc, str):
+                raise TypeError(
+                    f"documents must map names (str) to texts (str); got {describe(name)} -> "
+                    f"{describe(doc)}"
+                )
+        check_instance("origin", self.origin, str)
+
     @property
     def text(self) -> str:
         return "\n\n".join(self.documents.values())
@@ -62,8 +84,7 @@ class Corpus:
     def split(self, val_fraction: float = 0.1) -> tuple[str, str]:
         """(train, validation) text: the last ``val_fraction`` of every document is held out,
         so the validation text samples every document, not only the last one."""
-        if not 0 < val_fraction < 1:
-            raise ValueError(f"val_fraction must be in (0, 1); got {val_fraction}")
+        val_fraction = check_probability("val_fraction", val_fraction, min_open=True, max_open=True)
         train, val = [], []
         for doc in self.documents.values():
             cut = round(len(doc) * (1 - val_fraction))
@@ -125,6 +146,10 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
         path = book_docs()
         if path is None:
             return Corpus(package_docstrings(), "dlcourse docstrings")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder or file name (str or Path); got {describe(path)}")
+    if isinstance(path, str) and not path.strip():  # Path("") would be the working directory
+        raise ValueError(f"path must name a folder or a file; got {path!r}")
     path = Path(path)
     if path.is_file():
         files, base = [path], path.parent
@@ -150,6 +175,7 @@ class CharTokenizer:
     """One token per character: the vocabulary is the sorted set of characters of ``text``."""
 
     def __init__(self, text: str):
+        check_instance("text", text, str)
         if not text:
             raise ValueError("CharTokenizer needs a non-empty text to take its characters from")
         self.chars = sorted(set(text))
@@ -161,16 +187,27 @@ class CharTokenizer:
 
     def encode(self, text: str) -> torch.Tensor:
         """``text`` -> token ids (len(text),), int64."""
+        check_instance("text", text, str)
         unknown = set(text) - self.stoi.keys()
         if unknown:
             raise ValueError(
-                f"characters not in the vocabulary of {self.vocab_size}: {sorted(unknown)!r}"
+                f"text has characters not in the vocabulary of {self.vocab_size}: "
+                f"{sorted(unknown)!r}"
             )
         return torch.tensor([self.stoi[ch] for ch in text], dtype=torch.int64)
 
     def decode(self, ids) -> str:
         """Token ids (a sequence or a 1-D tensor) -> text."""
-        ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        if isinstance(ids, torch.Tensor):
+            if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex():
+                raise ValueError(
+                    f"ids must be a 1-D tensor of integers; got {ids.dtype} {tuple(ids.shape)}"
+                )
+            ids = ids.tolist()
+        elif isinstance(ids, (list, tuple, range, np.ndarray)):
+            ids = [check_int(f"ids[{k}]", i) for k, i in enumerate(ids)]
+        else:
+            raise TypeError(f"ids must be a sequence of token ids; got {describe(ids)}")
         bad = [i for i in ids if not 0 <= i < self.vocab_size]
         if bad:
             raise ValueError(f"token ids must be in [0, {self.vocab_size}); got {bad[:5]}")
@@ -215,14 +252,24 @@ def windows_loader(
             ``None`` (evaluation): every non-overlapping window once, in order.
         generator: for the random positions; default torch's global generator.
     """
-    ids = torch.as_tensor(ids)
+    if not isinstance(ids, (torch.Tensor, list, tuple, np.ndarray)):
+        raise TypeError(f"ids must be a 1-D int64 tensor of token ids; got {describe(ids)}")
+    try:
+        ids = torch.as_tensor(ids)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"ids must be a 1-D int64 tensor of token ids; {error}") from None
     if ids.ndim != 1 or ids.dtype != torch.int64:
         raise ValueError(f"ids must be 1-D int64; got {ids.dtype} {tuple(ids.shape)}")
-    if block_size < 1 or batch_size < 1 or len(ids) < block_size + 1:
+    block_size = check_int("block_size", block_size, min=1, max=MAX_COUNT)
+    batch_size = check_int("batch_size", batch_size, min=1, max=MAX_COUNT)
+    if num_batches is not None:
+        num_batches = check_int("num_batches", num_batches, min=1, max=MAX_COUNT)
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator)
+    if len(ids) < block_size + 1:
         raise ValueError(
-            f"need block_size >= 1, batch_size >= 1 and at least block_size + 1 = "
-            f"{block_size + 1} ids; got block_size={block_size}, batch_size={batch_size}, "
-            f"{len(ids)} ids"
+            f"ids must hold at least block_size + 1 = {block_size + 1} ids; "
+            f"got block_size={block_size} and {len(ids)} ids"
         )
     if num_batches is None:
         data = _Windows(ids, block_size, stride=block_size)
@@ -241,15 +288,34 @@ def windows_loader(
 # --- baselines that need no training ------------------------------------------------------
 
 
+def _vocab_alpha(vocab_size: int, alpha: float) -> tuple[int, float]:
+    vocab_size = check_int("vocab_size", vocab_size, min=1, max=MAX_COUNT)
+    alpha = check_real("alpha", alpha, min=0.0, min_open=True)  # add-alpha smoothing
+    return vocab_size, alpha
+
+
+def _check_ids(name: str, ids: torch.Tensor, vocab_size: int) -> None:
+    check_instance(name, ids, torch.Tensor)
+    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer token ids; got dtype {ids.dtype}")
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(
+            f"{name} must be 1-D, at least 2 long, with ids in [0, {vocab_size}); "
+            f"got shape {tuple(ids.shape)}"
+        )
+    low, high = int(ids.min()), int(ids.max())
+    if low < 0 or high >= vocab_size:
+        raise ValueError(
+            f"{name} must be 1-D, at least 2 long, with ids in [0, {vocab_size}) "
+            f"(vocab_size={vocab_size}); got ids in [{low}, {high}]"
+        )
+
+
 def _counts_check(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int, alpha: float):
-    if alpha <= 0:
-        raise ValueError(f"alpha (add-alpha smoothing) must be > 0; got {alpha}")
+    vocab_size, alpha = _vocab_alpha(vocab_size, alpha)
     for name, ids in (("train_ids", train_ids), ("val_ids", val_ids)):
-        if ids.ndim != 1 or len(ids) < 2 or ids.min() < 0 or ids.max() >= vocab_size:
-            raise ValueError(
-                f"{name} must be 1-D, at least 2 long, with ids in [0, {vocab_size}); "
-                f"got shape {tuple(ids.shape)}"
-            )
+        _check_ids(name, ids, vocab_size)
+    return vocab_size, alpha
 
 
 def unigram_loss(
@@ -257,7 +323,7 @@ def unigram_loss(
 ) -> float:
     """Cross-entropy (nats per character) on ``val_ids[1:]`` of the character frequencies
     counted in ``train_ids``, each count plus ``alpha`` (so no character has probability 0)."""
-    _counts_check(train_ids, val_ids, vocab_size, alpha)
+    vocab_size, alpha = _counts_check(train_ids, val_ids, vocab_size, alpha)
     counts = torch.bincount(train_ids, minlength=vocab_size).double() + alpha
     log_p = (counts / counts.sum()).log()
     return float(-log_p[val_ids[1:]].mean())
@@ -265,6 +331,9 @@ def unigram_loss(
 
 def bigram_log_probs(ids: torch.Tensor, vocab_size: int, alpha: float = 1.0) -> torch.Tensor:
     """(V, V) log P(next = j | current = i), from pair counts in ``ids`` plus ``alpha``."""
+    vocab_size, alpha = _vocab_alpha(vocab_size, alpha)
+    check_size("the table (vocab_size**2)", vocab_size**2)
+    _check_ids("ids", ids, vocab_size)
     pairs = ids[:-1] * vocab_size + ids[1:]
     counts = torch.bincount(pairs, minlength=vocab_size**2).double().view(vocab_size, vocab_size)
     counts += alpha
@@ -276,7 +345,7 @@ def bigram_loss(
 ) -> float:
     """Cross-entropy (nats per character) on ``val_ids[1:]`` of the bigram counted in
     ``train_ids``: each character predicted from the one before it."""
-    _counts_check(train_ids, val_ids, vocab_size, alpha)
+    vocab_size, alpha = _counts_check(train_ids, val_ids, vocab_size, alpha)
     log_p = bigram_log_probs(train_ids, vocab_size, alpha)
     return float(-log_p[val_ids[:-1], val_ids[1:]].mean())
 
@@ -287,6 +356,8 @@ def known_word_fraction(sample: str, reference: str) -> float:
     A rough measure of "word-like" text: random characters score near 0, real prose near 1.
     Returns 0.0 for a sample without words.
     """
+    check_instance("sample", sample, str)
+    check_instance("reference", reference, str)
     words = re.findall(r"[A-Za-z]{2,}", sample)
     if not words:
         return 0.0
@@ -296,4 +367,5 @@ def known_word_fraction(sample: str, reference: str) -> float:
 
 def uniform_loss(vocab_size: int) -> float:
     """Cross-entropy of guessing uniformly among ``vocab_size`` tokens: ln(vocab_size)."""
+    vocab_size = check_int("vocab_size", vocab_size, min=1, max=MAX_COUNT)
     return math.log(vocab_size)

@@ -15,9 +15,36 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlcourse import checks
 from dlcourse.attention import MultiHeadSelfAttention, causal_mask
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_bool,
+    check_instance,
+    check_int,
+    check_probability,
+    check_real,
+    check_size,
+)
 
 __all__ = ["GPT", "Block", "GPTConfig", "MLP", "lm_loss", "sinusoidal_positions"]
+
+MIN_TEMPERATURE = 1e-6  # GPT.generate's lowest temperature
+
+
+def _weights(what: str, n: int) -> None:
+    # GPT-2 small alone has 124 million weights (built on the meta device in chapter 15):
+    # a model may be ten times past the package's limit for one array.
+    check_size(what, n, limit=10 * checks.MAX_ELEMENTS)
+
+
+def _check_stream(x: torch.Tensor, n_embd: int) -> None:
+    """x must be a floating-point (..., n_embd) tensor, (B, T, n_embd) for a block."""
+    check_instance("x", x, torch.Tensor)
+    if not x.is_floating_point():
+        raise TypeError(f"x must hold floating-point numbers; got dtype {x.dtype}")
+    if x.ndim < 1 or x.shape[-1] != n_embd:
+        raise ValueError(f"x must have shape (..., n_embd={n_embd}); got {tuple(x.shape)}")
 
 
 def sinusoidal_positions(T: int, d_model: int) -> torch.Tensor:
@@ -27,8 +54,11 @@ def sinusoidal_positions(T: int, d_model: int) -> torch.Tensor:
     columns is a clock turning at its own speed, from one turn every 2 pi positions down to
     one every 10000 * 2 pi positions, so every position gets a distinct pattern.
     """
-    if int(T) != T or T < 1 or int(d_model) != d_model or d_model < 2 or d_model % 2:
+    T = check_int("T", T, min=0, max=MAX_COUNT)
+    d_model = check_int("d_model", d_model, min=0, max=MAX_COUNT)
+    if T < 1 or d_model < 2 or d_model % 2:
         raise ValueError(f"need T >= 1 and an even d_model >= 2; got T={T}, d_model={d_model}")
+    check_size("the encodings (T * d_model)", T * d_model)
     t = torch.arange(T, dtype=torch.float32)[:, None]  # (T, 1)
     speeds = 10000.0 ** (-torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)  # (d/2,)
     pe = torch.zeros(T, d_model)
@@ -42,11 +72,17 @@ class MLP(nn.Module):
 
     def __init__(self, n_embd: int, bias: bool = True, dropout: float = 0.0):
         super().__init__()
+        n_embd = check_int("n_embd", n_embd, min=1, max=MAX_COUNT)
+        bias, dropout = check_bool("bias", bias), check_probability("dropout", dropout)
+        _weights("the MLP's weights (8 * n_embd**2)", 8 * n_embd**2 + 5 * n_embd)
+        self.n_embd = n_embd
         self.fc = nn.Linear(n_embd, 4 * n_embd, bias=bias)
         self.proj = nn.Linear(4 * n_embd, n_embd, bias=bias)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x (..., n_embd) -> (..., n_embd), each position on its own."""
+        _check_stream(x, self.n_embd)
         return self.drop(self.proj(F.gelu(self.fc(x))))
 
 
@@ -67,7 +103,14 @@ class Block(nn.Module):
         norm_first: bool = True,
     ):
         super().__init__()
-        self.norm_first = norm_first
+        n_embd = check_int("n_embd", n_embd, min=1, max=MAX_COUNT)
+        n_head = check_int("n_head", n_head, min=1, max=MAX_COUNT)
+        bias, dropout = check_bool("bias", bias), check_probability("dropout", dropout)
+        self.norm_first = check_bool("norm_first", norm_first)
+        if n_embd % n_head:
+            raise ValueError(f"n_head must divide n_embd; got n_embd={n_embd}, n_head={n_head}")
+        _weights("the block's weights (12 * n_embd**2)", 12 * n_embd**2 + 13 * n_embd)
+        self.n_embd = n_embd
         self.ln_1 = nn.LayerNorm(n_embd, bias=bias)
         self.attn = MultiHeadSelfAttention(n_embd, n_head, bias=bias)
         self.ln_2 = nn.LayerNorm(n_embd, bias=bias)
@@ -78,6 +121,12 @@ class Block(nn.Module):
         self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """x (B, T, n_embd) -> (x (B, T, n_embd), attention weights (B, heads, T, T) or None)."""
+        _check_stream(x, self.n_embd)
+        if x.ndim != 3:
+            raise ValueError(
+                f"x must have shape (B, T, n_embd={self.n_embd}); got {tuple(x.shape)}"
+            )
+        need_weights = check_bool("need_weights", need_weights)
         if self.norm_first:
             a, weights = self.attn(self.ln_1(x), mask, need_weights)
             x = x + self.drop(a)
@@ -91,6 +140,8 @@ class Block(nn.Module):
 
 @dataclass
 class GPTConfig:
+    """The sizes of a ``GPT``; checked when made and again when a model is built from it."""
+
     vocab_size: int = 100
     block_size: int = 32  # the longest context the model sees, in tokens
     n_layer: int = 2
@@ -101,16 +152,39 @@ class GPTConfig:
     positions: str = "learned"  # or "sinusoidal": fixed, nothing to learn
     norm_first: bool = True  # pre-norm; False: post-norm, as in the 2017 transformer
 
+    def __post_init__(self) -> None:
+        _check_config(self)
+
+
+def _check_config(c: GPTConfig, p: str = "") -> None:
+    """Check every field; ``p`` prefixes their names in errors ("config." for GPT's argument)."""
+    for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+        check_int(p + name, getattr(c, name), min=1, max=MAX_COUNT)
+    check_probability(p + "dropout", c.dropout)
+    check_bool(p + "bias", c.bias)
+    check_bool(p + "norm_first", c.norm_first)
+    if not isinstance(c.positions, str) or c.positions not in ("learned", "sinusoidal"):
+        raise ValueError(f"{p}positions must be 'learned' or 'sinusoidal'; got {c.positions!r}")
+    if c.n_embd % c.n_head:
+        raise ValueError(
+            f"{p}n_head must divide {p}n_embd; got n_embd={c.n_embd}, n_head={c.n_head}"
+        )
+    if c.positions == "sinusoidal" and c.n_embd % 2:
+        raise ValueError(f"sinusoidal positions need an even {p}n_embd; got {c.n_embd}")
+    _weights(
+        f"the model's weights ({p}vocab_size, {p}block_size, {p}n_layer and {p}n_embd)",
+        12 * c.n_layer * c.n_embd**2 + (2 * c.vocab_size + c.block_size) * c.n_embd,
+    )
+    check_size(f"the causal mask ({p}block_size**2)", c.block_size**2)
+
 
 class GPT(nn.Module):
     """A decoder-only transformer language model: token ids (B, T) -> logits (B, T, vocab)."""
 
     def __init__(self, config: GPTConfig):
         super().__init__()
-        if config.positions not in ("learned", "sinusoidal"):
-            raise ValueError(
-                f"positions must be 'learned' or 'sinusoidal'; got {config.positions!r}"
-            )
+        check_instance("config", config, GPTConfig)
+        _check_config(config, "config.")  # again: its fields may have changed since
         self.config = c = config
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)  # token embeddings
         if c.positions == "learned":
@@ -147,17 +221,22 @@ class GPT(nn.Module):
         """The number of trainable parameters."""
         return sum(p.numel() for p in self.parameters())
 
-    def _check(self, idx: torch.Tensor) -> None:
+    def _check(self, idx: torch.Tensor, any_length: bool = False) -> None:
         c = self.config
+        check_instance("idx", idx, torch.Tensor)
         if idx.ndim != 2 or idx.dtype not in (torch.int64, torch.int32):
             raise ValueError(
                 f"idx must be integer token ids of shape (B, T); got {idx.dtype} {tuple(idx.shape)}"
             )
-        if not 1 <= idx.shape[1] <= c.block_size:
-            raise ValueError(f"T must be in [1, block_size={c.block_size}]; got {idx.shape[1]}")
+        if not 1 <= idx.shape[1] <= (MAX_COUNT if any_length else c.block_size):
+            raise ValueError(
+                f"idx: T must be in [1, block_size={c.block_size}]; got {idx.shape[1]}"
+            )
+        if idx.shape[0] == 0:
+            raise ValueError(f"idx must hold at least one sequence; got shape {tuple(idx.shape)}")
         if idx.min() < 0 or idx.max() >= c.vocab_size:
             raise ValueError(
-                f"token ids must be in [0, vocab_size={c.vocab_size}); "
+                f"idx: token ids must be in [0, vocab_size={c.vocab_size}); "
                 f"got min {int(idx.min())}, max {int(idx.max())}"
             )
 
@@ -168,6 +247,7 @@ class GPT(nn.Module):
         With ``need_weights=True``, returns ``(logits, [weights (B, heads, T, T) per layer])``.
         """
         self._check(idx)
+        need_weights = check_bool("need_weights", need_weights)
         B, T = idx.shape
         pos = self.wpe.weight[:T] if self.config.positions == "learned" else self.pe[:T]
         x = self.drop(self.wte(idx) + pos)  # (B, T, n_embd): what each token is, and where
@@ -194,11 +274,21 @@ class GPT(nn.Module):
         ``temperature`` (below 1: safer, above 1: more adventurous), keeps the ``top_k`` most
         likely tokens if asked, and draws one token from the softmax.
         """
-        if temperature <= 0:
-            raise ValueError(f"temperature must be > 0; got {temperature}")
+        self._check(idx, any_length=True)  # longer than block_size is fine: the last ones are fed
+        max_new_tokens = check_int("max_new_tokens", max_new_tokens, min=0, max=MAX_COUNT)
+        check_size(
+            "the output (B * (T + max_new_tokens))", idx.shape[0] * (idx.shape[1] + max_new_tokens)
+        )
+        # Below MIN_TEMPERATURE, logits / temperature overflows to inf (NaN probabilities), and
+        # sampling is the argmax anyway: top_k=1 asks for that.
+        temperature = check_real("temperature", temperature, min=MIN_TEMPERATURE)
+        if top_k is not None:
+            top_k = check_int("top_k", top_k, min=1, max=MAX_COUNT)
+        if generator is not None:
+            check_instance("generator", generator, torch.Generator)
         was_training = self.training
         self.eval()
-        for _ in range(int(max_new_tokens)):
+        for _ in range(max_new_tokens):
             logits = self(idx[:, -self.config.block_size :])[:, -1, :] / temperature  # (B, V)
             if top_k is not None:
                 kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, -1:]
@@ -216,10 +306,23 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     The positions may come flattened on one side and not the other, e.g. logits (B * T, V)
     with targets (B, T): what counts is one target per row of logits.
     """
+    check_instance("logits", logits, torch.Tensor)
+    check_instance("targets", targets, torch.Tensor)
+    if not logits.is_floating_point():
+        raise TypeError(f"logits must hold floating-point scores; got dtype {logits.dtype}")
+    if targets.is_floating_point() or targets.is_complex() or targets.dtype == torch.bool:
+        raise TypeError(f"targets must hold integer token ids; got dtype {targets.dtype}")
+    if logits.ndim < 1 or logits.shape[-1] == 0 or logits.numel() == 0:
+        raise ValueError(f"logits must have shape (..., V) with V >= 1; got {tuple(logits.shape)}")
     V = logits.shape[-1]
     if logits.numel() // V != targets.numel():
         raise ValueError(
             f"one target per position: logits {tuple(logits.shape)} give "
             f"{logits.numel() // V} positions, targets {tuple(targets.shape)} {targets.numel()}"
+        )
+    if targets.min() < 0 or targets.max() >= V:
+        raise ValueError(
+            f"targets must be token ids in [0, V={V}) (V: the last axis of logits); "
+            f"got min {int(targets.min())}, max {int(targets.max())}"
         )
     return F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
