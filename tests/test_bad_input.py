@@ -16,6 +16,7 @@ The machinery (kinds, recipes, the guard) is in ``tests/fuzzing.py``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import importlib
@@ -23,6 +24,7 @@ import inspect
 import io
 import os
 import pkgutil
+import shutil
 import socket
 import subprocess
 import sys
@@ -2582,6 +2584,7 @@ def tensorboard_run() -> str:
     from torch.utils.tensorboard import SummaryWriter
 
     folder = tempfile.mkdtemp(prefix="dlcourse-fuzz-tb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     with SummaryWriter(folder) as writer:
         frameworks.log_scalars(writer, 0, {"loss": 1.0})
     return folder
@@ -2616,7 +2619,9 @@ SERVED = torch.nn.Sequential(torch.nn.Linear(4, 3))
 
 @functools.cache
 def served_weights() -> str:
-    path = Path(tempfile.mkdtemp(prefix="dlcourse-fuzz-weights-")) / "w.pt"
+    folder = tempfile.mkdtemp(prefix="dlcourse-fuzz-weights-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "w.pt"
     torch.save(SERVED.state_dict(), path)
     return str(path)
 
