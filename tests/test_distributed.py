@@ -137,3 +137,24 @@ def test_a_failed_launch_is_a_runtime_error_with_the_output(tmp_path, monkeypatc
     monkeypatch.setattr(D.subprocess, "run", failing)
     with pytest.raises(RuntimeError, match="(?s)torchrun failed.*rank 1 crashed"):
         D.launch("ddp", tmp_path, CONFIG)
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: D.DDPConfig(epochs=2.5), TypeError, "epochs must be an integer"),
+        (lambda: D.DDPConfig(hidden=10**9), ValueError, r"hidden \(weights: 75 \* hidden\)"),
+        (lambda: D.make_model("config"), TypeError, "config must be DDPConfig"),
+        (lambda: D.train_single(None), TypeError, "config must be DDPConfig"),
+        (lambda: D.global_batches(10**9, 2, 4, 0), ValueError, "n asks for"),
+        (lambda: D.global_batches(8, 9, 4, 0), ValueError, r"world_size must be .* \(n is 8\)"),
+        (lambda: D.global_batches(8, 2, 4, 0, seed=-1), ValueError, "seed"),
+        (lambda: D.torchrun_command(3, "out"), TypeError, "modes must be a comma-separated"),
+        (lambda: D.torchrun_command("ddp", None), TypeError, "out must be a folder"),
+        (lambda: D.torchrun_command("ddp", "out", nproc=3), ValueError, "does not fit nproc=3"),
+        (lambda: D.LaunchResult("a", {}, {}, {}).lines(None), TypeError, "prefix"),
+    ],
+)
+def test_bad_types_and_sizes_are_refused_before_any_work(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -195,3 +195,25 @@ def test_bad_input_names_what_was_expected():
     with pytest.raises(ValueError, match="episodes must be an integer >= 1; got 0"):
         fewshot.train_protonet(fewshot.ProtoNet(nn.Identity()), X, y, n_way=2, k_shot=1,
                                n_query=1, episodes=0, rng=rng)  # fmt: skip
+
+
+def test_bad_tensors_and_sizes_are_refused_before_torch_sees_them():
+    z = torch.zeros(4, 2)
+    with pytest.raises(TypeError, match="labels must hold integer class labels"):
+        fewshot.prototypes(z, torch.zeros(4), 2)
+    with pytest.raises(ValueError, match=r"labels must be class labels 0..1; got -1"):
+        fewshot.prototypes(z, torch.tensor([-1, 0, 1, 1]), 2)
+    with pytest.raises(ValueError, match=r"n_way must be an integer <= 4 \(labels has 4"):
+        fewshot.prototypes(z, torch.tensor([0, 0, 1, 1]), 10**12)
+    with pytest.raises(TypeError, match="a must hold floating-point numbers"):
+        fewshot.squared_distances(torch.zeros(4, 2, dtype=torch.complex64), z)
+    with pytest.raises(ValueError, match="channels must be an integer <= 1024"):
+        fewshot.ConvEmbedding(10**12)
+    with pytest.raises(TypeError, match="x must be Tensor"):
+        fewshot.ConvEmbedding(2)(np.zeros((2, 64)))
+    proto = fewshot.ProtoNet(fewshot.ConvEmbedding(2))
+    sx, qx = torch.zeros(4, 64), torch.zeros(2, 64)
+    with pytest.raises(TypeError, match="support_y must hold integer labels"):
+        proto(sx, torch.zeros(4), qx, 2)
+    with pytest.raises(ValueError, match="query_x must have 64 features like support_x"):
+        proto(sx, torch.tensor([0, 0, 1, 1]), torch.zeros(2, 63), 2)

@@ -146,8 +146,14 @@ def test_bad_layer_sizes(sizes, error, match):
 def test_mismatched_models_are_refused():
     torch.manual_seed(0)
     net = mlp_torch((64, 32, 10))
-    with pytest.raises(ValueError, match=r"kernel must have shape \(64, 32\)"):
+    with pytest.raises(ValueError, match=r"like must have the nn.Linear layers of layer_sizes"):
         mlp_keras((64, 16, 10), like=net)
+    with pytest.raises(ValueError, match=r"keras_model's Dense kernel must have shape \(64, 32\)"):
+        copy_weights_to_keras(net, mlp_keras((64, 16, 10)))
+    with pytest.raises(TypeError, match="like must be Module"):
+        mlp_keras((64, 32, 10), like="net")
+    with pytest.raises(ValueError, match="step must be an integer <= "):
+        log_scalars(type("W", (), {"add_scalar": lambda *a: None})(), 2**63, {"a": 1.0})
     with pytest.raises(ValueError, match="as many layers"):
         copy_weights_to_keras(net, mlp_keras((64, 10)))
     with pytest.raises(ValueError, match="as many layers"):

@@ -240,3 +240,33 @@ def test_bad_input_names_what_was_expected():
         meta.adapted_predictions(net, xs[0], ys[0, :2], torch.zeros(5, 1), lr=0.01, steps=1)
     with pytest.raises(ValueError, match="hidden must be an integer >= 1; got 0"):
         meta.sine_net(0)
+
+
+def test_tasks_weights_and_sizes_are_checked_before_torch_sees_them():
+    net = meta.sine_net(hidden=4)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="amplitude must be finite"):
+        meta.SineTasks(np.array([1.0, np.nan]), np.zeros(2))
+    with pytest.raises(ValueError, match="amplitude and phase must have the same length"):
+        meta.SineTasks(np.ones(2), np.zeros(3))
+    with pytest.raises(ValueError, match="hidden \\* hidden \\(weights\\) asks for"):
+        meta.sine_net(10**6)
+    tasks = meta.SineTasks.sample(3, rng)
+    with pytest.raises(ValueError, match=r"k \(points per task, times T tasks\) asks for"):
+        tasks.points(10**9, rng)
+    x, y = torch.zeros(5, 1), torch.zeros(5, 1)
+    params = dict(net.named_parameters())
+    with pytest.raises(TypeError, match="model must be Module"):
+        meta.mse(None, params, x, y)
+    with pytest.raises(ValueError, match=r"params must name weights of model.*'no.such'"):
+        meta.mse(net, {"no.such": torch.zeros(1)}, x, y)
+    with pytest.raises(ValueError, match=r"y must have the model's output shape \(5, 1\)"):
+        meta.mse(net, params, x, torch.zeros(5, 1)[:, 0].unsqueeze(0).T[:4])
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        meta.mse(net, params, x.long(), y)
+    with pytest.raises(TypeError, match="first_order must be True or False"):
+        meta.adapt(net, params, x, y, lr=0.1, steps=1, first_order="no")
+    with pytest.raises(ValueError, match="steps must be an integer <= "):
+        meta.adapt(net, params, x, y, lr=0.1, steps=10**12)
+    with pytest.raises(ValueError, match="meta_batch \\* k_shot asks for"):
+        meta.train_maml(net, meta_steps=1, meta_batch=10**6, k_shot=10**6, rng=rng)

@@ -112,7 +112,10 @@ def test_load_weights_bad_input(tmp_path, model):
 
 
 def test_create_app_bad_input(model):
-    with pytest.raises(ValueError, match=r"output .* must have shape \(1, 3\); got \(1, 10\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"output .* must have shape \(1, 3\), one logit per name in classes; got \(1, 10\)",
+    ):
         serving.create_app(model, (64,), ["a", "b", "c"])
     with pytest.raises(ValueError, match="input_shape"):
         serving.create_app(model, "64", CLASSES)
@@ -140,6 +143,11 @@ def test_serve_and_running_bad_input():
         serving.serve(app, port=8000, host=None)
     with pytest.raises(ValueError, match="timeout"):
         with serving.running(app, timeout=0):
+            pass
+    with pytest.raises(TypeError, match="app must be an ASGI app"):
+        serving.serve(None)
+    with pytest.raises(ValueError, match="host must name an interface"):
+        with serving.running(app, host=""):
             pass
 
 
@@ -349,7 +357,7 @@ def test_batching_throughput_bad_input(client, model, X):
         serving.batching_throughput(model, client, X[0], [1])
     with pytest.raises(TypeError, match="client.post"):
         serving.batching_throughput(model, object(), X[:20], [1])
-    with pytest.raises(ValueError, match="the API answered 422"):
+    with pytest.raises(ValueError, match=r"X\[:1\] was refused: the API answered 422"):
         serving.batching_throughput(model, client, X[:20, :10], [1])
 
 

@@ -41,7 +41,7 @@ def test_a_wrong_hash_loads_nothing(tmp_path):
     torch.save(transfer.SmallResNet().state_dict(), path)
     model = transfer.SmallResNet()
     before = _snapshot(model)
-    with pytest.raises(ValueError, match="does not match the expected .*nothing was loaded"):
+    with pytest.raises(ValueError, match="does not match expected_sha256 .*nothing was loaded"):
         transfer.load_weights(model, path, "0" * 64)
     assert _same_state(model.state_dict(), before)
     with pytest.raises(ValueError, match="sha256"):
@@ -193,7 +193,7 @@ def test_bad_input():
         transfer.target_task(0)
     with pytest.raises(ValueError, match="method must be one of"):
         transfer.fine_tune(model, "freeze", np.zeros((5, 1, 8, 8), np.float32), np.arange(5))
-    with pytest.raises(ValueError, match="needs a pretrained"):
+    with pytest.raises(TypeError, match="pretrained_model must be a SmallResNet for method"):
         transfer.fine_tune(None, "probe", np.zeros((5, 1, 8, 8), np.float32), np.arange(5))
     with pytest.raises(ValueError, match=r"X must"):
         transfer.fine_tune(model, "probe", np.zeros((5, 64), np.float32), np.arange(5))
@@ -201,3 +201,36 @@ def test_bad_input():
         transfer.pseudo_label(model, np.zeros((2, 1, 8, 8), np.float32), threshold=1.5)
     with pytest.raises(ValueError, match="epochs"):
         transfer.pretrain(epochs=0)
+
+
+def test_new_checks_name_the_argument_before_torch_sees_it():
+    with pytest.raises(ValueError, match=r"widths and num_classes \(weights\) asks for"):
+        transfer.SmallResNet(widths=(4, 10**5))
+    with pytest.raises(TypeError, match="widths must be a sequence of widths"):
+        transfer.SmallResNet(widths=3)
+    model = transfer.SmallResNet(5, widths=(4,))
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        model(torch.zeros(2, 1, 8, 8, dtype=torch.long))
+    with pytest.raises(TypeError, match="x must be Tensor"):
+        model(np.zeros((2, 1, 8, 8)))
+    with pytest.raises(TypeError, match="mode must be True or False"):
+        model.train("no")
+    with pytest.raises(TypeError, match="frozen must be True or False"):
+        transfer.freeze_backbone(model, frozen="yes")
+    with pytest.raises(TypeError, match="rotations must be True or False"):
+        transfer.source_task(rotations=None)
+    with pytest.raises(ValueError, match=r"copies \(images of 8x8 pixels\) asks for"):
+        transfer.source_task(copies=10**9)
+    with pytest.raises(TypeError, match="path must be a path"):
+        transfer.sha256(3)
+    with pytest.raises(TypeError, match="expected_sha256 must be a hex digest"):
+        transfer.pretrained(expected_sha256=3)
+    with pytest.raises(ValueError, match=r"does not fit model \(SmallResNet\)"):
+        transfer.load_weights(model, transfer.WEIGHTS_PATH, None)
+    X = np.zeros((5, 1, 8, 8), np.float32)
+    with pytest.raises(ValueError, match="lr must be a finite real number > 0"):
+        transfer.fine_tune(model, "probe", X, np.arange(5), lr=0.0)
+    with pytest.raises(ValueError, match="device must name a torch device"):
+        transfer.fine_tune(model, "probe", X, np.arange(5), device="gpu0")
+    with pytest.raises(ValueError, match="X must have shape .* one channel"):
+        transfer.pseudo_label(model, np.zeros((5, 2, 8, 8)))

@@ -20,18 +20,23 @@ import numpy as np
 
 from dlcourse.autograd import Value
 from dlcourse.checks import (
+    MAX_COUNT,
     check_array,
     check_in,
     check_instance,
     check_int,
     check_real,
     check_seed,
+    check_size,
     describe,
 )
 
 __all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "hinge_loss", "fit"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+# Every weight is a Python object of a few hundred bytes, and every use of one a graph node:
+# a million weights is far past what this slow, didactic network is for.
+MAX_WEIGHTS = 10**6
 
 
 def _inputs(x: Sequence, n: int) -> list:
@@ -66,7 +71,7 @@ class Neuron:
     def __init__(
         self, n_inputs: int, activation: str = "relu", rng: random.Random | None = None
     ) -> None:
-        self.n_inputs = check_int("n_inputs", n_inputs, min=1)
+        self.n_inputs = check_int("n_inputs", n_inputs, min=1, max=MAX_WEIGHTS)
         self.activation = check_in("activation", activation, ACTIVATIONS)
         if rng is None:
             rng = random.Random(0)
@@ -107,8 +112,9 @@ class Layer:
         activation: str = "relu",
         rng: random.Random | None = None,
     ) -> None:
-        n_outputs = check_int("n_outputs", n_outputs, min=1)
-        check_int("n_inputs", n_inputs, min=1)
+        n_outputs = check_int("n_outputs", n_outputs, min=1, max=MAX_WEIGHTS)
+        n_inputs = check_int("n_inputs", n_inputs, min=1, max=MAX_WEIGHTS)
+        check_size("n_inputs * n_outputs", n_inputs * n_outputs, limit=MAX_WEIGHTS)
         rng = random.Random(0) if rng is None else check_instance("rng", rng, random.Random)
         self.neurons = [Neuron(n_inputs, activation, rng) for _ in range(n_outputs)]
 
@@ -138,7 +144,11 @@ class MLP:
     def __init__(self, sizes: Sequence[int], activation: str = "relu", seed: int = 0) -> None:
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"sizes must list at least 2 layer widths; got {describe(sizes)}")
-        self.sizes = [check_int(f"sizes[{i}]", s, min=1) for i, s in enumerate(sizes)]
+        self.sizes = [
+            check_int(f"sizes[{i}]", s, min=1, max=MAX_WEIGHTS) for i, s in enumerate(sizes)
+        ]
+        weights = sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        check_size("sizes (their weights)", weights, limit=MAX_WEIGHTS)
         check_in("activation", activation, ACTIVATIONS)
         rng = random.Random(check_seed("seed", seed))
         last = len(self.sizes) - 2
@@ -218,6 +228,8 @@ def hinge_loss(scores: Sequence[Value], y) -> Value:
         y: m labels, each -1 or +1.
     Zero for an example on the right side with a margin of at least 1.
     """
+    if isinstance(scores, (str, bytes)) or not hasattr(scores, "__iter__"):
+        raise TypeError(f"scores must be a non-empty list of Values; got {describe(scores)}")
     scores = list(scores)
     if not scores or not all(isinstance(s, Value) for s in scores):
         raise ValueError("scores must be a non-empty list of Values")
@@ -260,7 +272,7 @@ def fit(model: MLP, X, y, steps: int, lr: float) -> dict[str, list[float]]:
     if X.shape[1] != model.sizes[0]:
         raise ValueError(f"X must have {model.sizes[0]} columns (sizes[0]); got {X.shape[1]}")
     y = _labels(y, len(X))
-    steps = check_int("steps", steps, min=1)
+    steps = check_int("steps", steps, min=1, max=MAX_COUNT)
     lr = check_real("lr", lr, min=0, min_open=True)
     rows = X.tolist()
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}

@@ -32,7 +32,15 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, Sampler, TensorDataset
 
 from dlcourse.checkpoint import is_main_process
-from dlcourse.checks import check_in, check_int, check_real, check_seed
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_in,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_size,
+)
 from dlcourse.train import fit
 
 __all__ = [
@@ -67,16 +75,24 @@ class DDPConfig:
     seed: int = 0  # model initialisation and the sampler's shuffling
     dtype: str = "float64"  # float64: DDP and one process agree to ~1e-12
 
-    def checked(self, world_size: int) -> DDPConfig:
-        """This config, validated for ``world_size`` processes (``ValueError`` if not)."""
-        world_size = check_int("world_size", world_size, min=1)
-        check_int("epochs", self.epochs, min=1)
-        check_int("batch_size", self.batch_size, min=1)
+    def __post_init__(self) -> None:
+        self._check_fields()
+
+    def _check_fields(self) -> None:
+        """Each field on its own (again: a field may be changed after the config is made)."""
+        check_int("epochs", self.epochs, min=1, max=MAX_COUNT)
+        check_int("batch_size", self.batch_size, min=1, max=MAX_COUNT)
         check_real("lr", self.lr, min=0.0, min_open=True)
-        check_int("hidden", self.hidden, min=1)
+        check_int("hidden", self.hidden, min=1, max=MAX_COUNT)
+        check_size("hidden (weights: 75 * hidden)", 75 * self.hidden)
         check_int("n_examples", self.n_examples, min=1, max=1797, note="digits has 1797")
         check_seed("seed", self.seed)
         check_in("dtype", self.dtype, ("float32", "float64"))
+
+    def checked(self, world_size: int) -> DDPConfig:
+        """This config, validated for ``world_size`` processes (``ValueError`` if not)."""
+        world_size = check_int("world_size", world_size, min=1, max=MAX_COUNT)
+        self._check_fields()
         step = world_size * self.batch_size
         if self.n_examples % step:
             raise ValueError(
@@ -121,10 +137,16 @@ def cleanup() -> None:
         dist.destroy_process_group()
 
 
+def _check_config(config) -> None:
+    check_instance("config", config, DDPConfig)
+    config._check_fields()
+
+
 def make_data(config: DDPConfig) -> TensorDataset:
     """The first ``n_examples`` digits: inputs (n, 64) in [0, 1], labels (n,)."""
     from dlcourse.data import digits
 
+    _check_config(config)
     X, y = digits()
     n = config.n_examples
     dtype = getattr(torch, config.dtype)
@@ -133,6 +155,7 @@ def make_data(config: DDPConfig) -> TensorDataset:
 
 def make_model(config: DDPConfig) -> nn.Sequential:
     """The 64-``hidden``-10 MLP, initialised from ``config.seed`` (the same on every rank)."""
+    _check_config(config)
     torch.manual_seed(config.seed)
     model = nn.Sequential(nn.Linear(64, config.hidden), nn.ReLU(), nn.Linear(config.hidden, 10))
     return model.to(getattr(torch, config.dtype))
@@ -146,10 +169,11 @@ def global_batches(
     Built from ``DistributedSampler`` itself (shuffle on, ``set_epoch(epoch)``), so one process
     fed these batches of ``world_size * batch_size`` examples sees exactly what the ranks see.
     """
-    check_int("n", n, min=1)
-    world_size = check_int("world_size", world_size, min=1)
-    batch_size = check_int("batch_size", batch_size, min=1)
-    check_int("epoch", epoch, min=0)
+    n = check_size("n", check_int("n", n, min=1, max=MAX_COUNT))
+    world_size = check_int("world_size", world_size, min=1, max=n, note=f"n is {n}")
+    batch_size = check_int("batch_size", batch_size, min=1, max=MAX_COUNT)
+    check_int("epoch", epoch, min=0, max=MAX_COUNT)
+    seed = check_seed("seed", seed)
     per_rank = []
     for rank in range(world_size):
         sampler = DistributedSampler(range(n), num_replicas=world_size, rank=rank, seed=seed)
@@ -166,15 +190,16 @@ class CombinedBatchSampler(Sampler[list[int]]):
     """A batch sampler for ONE process that yields ``global_batches`` (with ``set_epoch``)."""
 
     def __init__(self, n: int, world_size: int, batch_size: int, seed: int = 0) -> None:
+        n = check_size("n", check_int("n", n, min=1, max=MAX_COUNT))
         self.args = (
-            check_int("n", n, min=1),
-            check_int("world_size", world_size, min=1),
-            check_int("batch_size", batch_size, min=1),
+            n,
+            check_int("world_size", world_size, min=1, max=n, note=f"n is {n}"),
+            check_int("batch_size", batch_size, min=1, max=MAX_COUNT),
         )
         self.seed, self.epoch = check_seed("seed", seed), 0
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = check_int("epoch", epoch, min=0)
+        self.epoch = check_int("epoch", epoch, min=0, max=MAX_COUNT)
 
     def __iter__(self):
         return iter(global_batches(*self.args, self.epoch, self.seed))
@@ -205,6 +230,7 @@ def train_single(config: DDPConfig, world_size: int = 2) -> tuple[dict, list[flo
         ``(state_dict, losses)``: the final weights and the loss of every step (a mean over
         the combined batch), ``epochs * steps`` of them.
     """
+    _check_config(config)
     config = config.checked(world_size)
     model, data = make_model(config), make_data(config)
     sampler = CombinedBatchSampler(len(data), world_size, config.batch_size, config.seed)
@@ -280,7 +306,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, value in asdict(DDPConfig()).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     args = parser.parse_args(argv)
-    modes = [check_in("mode", m, MODES) for m in args.modes.split(",")]
+    _check_modes(args.modes)
+    modes = args.modes.split(",")
     fields = {k: getattr(args, k) for k in asdict(DDPConfig())}
     rank, world_size, device = setup()
     try:
@@ -296,6 +323,13 @@ def main(argv: list[str] | None = None) -> None:
         cleanup()
 
 
+def _check_modes(modes) -> None:
+    check_instance("modes", modes, str, "a comma-separated str such as 'allreduce,ddp'")
+    for mode in modes.split(","):
+        if mode not in MODES:
+            raise ValueError(f"modes must be comma-separated names of {MODES}; got {modes!r}")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -306,10 +340,15 @@ def torchrun_command(
     modes: str, out: str | Path, config: DDPConfig | None = None, nproc: int = 2, port=None
 ) -> list[str]:
     """The ``torchrun`` command line (as ``python -m torch.distributed.run``) for one node."""
-    nproc = check_int("nproc", nproc, min=1)
-    for mode in modes.split(","):
-        check_in("mode", mode, MODES)
-    config = (config or DDPConfig()).checked(nproc)
+    nproc = check_int("nproc", nproc, min=1, max=MAX_COUNT)
+    _check_modes(modes)
+    check_instance("out", out, (str, Path), "a folder (str or pathlib.Path)")
+    if config is not None:
+        _check_config(config)
+    try:
+        config = (config or DDPConfig()).checked(nproc)
+    except ValueError as error:  # the config was fine on its own: nproc is what does not fit
+        raise ValueError(f"config does not fit nproc={nproc} processes: {error}") from None
     port = _free_port() if port is None else check_int("port", port, min=1, max=65535)
     command = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1",
                f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1", f"--master_port={port}",
@@ -333,6 +372,7 @@ class LaunchResult:
 
     def lines(self, prefix: str) -> str:
         """The lines of ``output`` that start with ``prefix`` (e.g. ``"fsdp"``)."""
+        check_instance("prefix", prefix, str)
         return "\n".join(ln for ln in self.output.splitlines() if ln.startswith(prefix))
 
 
@@ -356,8 +396,8 @@ def launch(
         RuntimeError: with every rank's output, if ``torchrun`` failed.
     """
     check_real("timeout", timeout, min=0.0, min_open=True)
+    command = torchrun_command(modes, out, config, nproc)  # checks modes, out, config, nproc
     out = Path(out)
-    command = torchrun_command(modes, out, config, nproc)
     package_root = str(Path(__file__).resolve().parents[1])  # the same dlcourse in every rank
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([package_root, env.get("PYTHONPATH", "")]).rstrip(":")

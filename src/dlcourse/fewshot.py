@@ -19,12 +19,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlcourse.checks import (
+    MAX_COUNT,
     check_array,
     check_instance,
     check_int,
     check_labels,
     check_real,
     check_same_length,
+    check_size,
     describe,
 )
 
@@ -40,6 +42,22 @@ __all__ = [
     "squared_distances",
     "train_protonet",
 ]
+
+
+# The embedding network's width: 1024 channels are already 9.4 million weights in the second
+# convolution, far past anything an 8x8 image needs.
+MAX_CHANNELS = 1024
+
+
+def _float_tensor(name: str, value, shape: str) -> torch.Tensor:
+    """A 2-D floating-point tensor (NaN is not looked for: it would cost a sync per step, and it
+    shows in the loss at once)."""
+    check_instance(name, value, torch.Tensor)
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers; got dtype {value.dtype}")
+    if value.dim() != 2:
+        raise ValueError(f"{name} must have shape {shape}; got {tuple(value.shape)}")
+    return value
 
 
 @dataclass
@@ -85,8 +103,8 @@ def sample_episode(
     check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
     labels, counts = np.unique(y, return_counts=True)
     n_way = check_int("n_way", n_way, min=1, max=len(labels), note=f"y has {len(labels)} classes")
-    k_shot = check_int("k_shot", k_shot, min=1)
-    n_query = check_int("n_query", n_query, min=1)
+    k_shot = check_int("k_shot", k_shot, min=1, max=len(y))
+    n_query = check_int("n_query", n_query, min=1, max=len(y))
     classes = np.sort(rng.choice(labels, size=n_way, replace=False))
     need = k_shot + n_query
     fewest = counts[np.isin(labels, classes)].min()
@@ -117,21 +135,25 @@ def prototypes(embeddings: torch.Tensor, labels: torch.Tensor, n_way: int) -> to
 
     Every class must have at least one support example (a mean of nothing is undefined).
     """
-    check_instance("embeddings", embeddings, torch.Tensor)
+    _float_tensor("embeddings", embeddings, "(S, E)")
     check_instance("labels", labels, torch.Tensor)
-    if embeddings.dim() != 2:
-        raise ValueError(f"embeddings must have shape (S, E); got {tuple(embeddings.shape)}")
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise TypeError(f"labels must hold integer class labels; got dtype {labels.dtype}")
     if labels.shape != embeddings.shape[:1]:
         raise ValueError(
             f"labels must have shape ({embeddings.shape[0]},) to match embeddings; "
             f"got {tuple(labels.shape)}"
         )
-    n_way = check_int("n_way", n_way, min=1)
+    n_way = check_int(
+        "n_way", n_way, min=1, max=len(labels), note=f"labels has {len(labels)} examples"
+    )
+    if len(labels) and int(labels.min()) < 0:
+        raise ValueError(f"labels must be class labels 0..{n_way - 1}; got {int(labels.min())}")
     counts = torch.bincount(labels, minlength=n_way)
     if len(counts) > n_way or (counts == 0).any():
         raise ValueError(
-            f"labels must cover every class 0..{n_way - 1} and no other; got counts "
-            f"{counts.tolist()}"
+            f"labels must cover every class 0..{n_way - 1} (n_way={n_way}) and no other; "
+            f"got counts {counts.tolist()}"
         )
     sums = torch.zeros(n_way, embeddings.shape[1], dtype=embeddings.dtype)
     sums = sums.to(embeddings.device).index_add(0, labels, embeddings)
@@ -140,9 +162,9 @@ def prototypes(embeddings: torch.Tensor, labels: torch.Tensor, n_way: int) -> to
 
 def squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """All squared Euclidean distances: a (Q, E), b (N, E) -> (Q, N), ``||a_i - b_j||^2``."""
-    check_instance("a", a, torch.Tensor)
-    check_instance("b", b, torch.Tensor)
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
+    _float_tensor("a", a, "(Q, E)")
+    _float_tensor("b", b, "(N, E)")
+    if a.shape[1] != b.shape[1]:
         raise ValueError(
             f"a and b must have shapes (Q, E) and (N, E) with the same E; "
             f"got {tuple(a.shape)} and {tuple(b.shape)}"
@@ -159,7 +181,7 @@ class ConvEmbedding(nn.Module):
 
     def __init__(self, channels: int = 32) -> None:
         super().__init__()
-        channels = check_int("channels", channels, min=1)
+        channels = check_int("channels", channels, min=1, max=MAX_CHANNELS)
         self.out_features = 4 * channels
 
         def block(c_in: int) -> nn.Sequential:
@@ -173,7 +195,8 @@ class ConvEmbedding(nn.Module):
         self.net = nn.Sequential(block(1), block(channels), nn.Flatten())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 2 or x.shape[1] != 64:
+        _float_tensor("x", x, "(B, 64) (8x8 images)")
+        if x.shape[1] != 64:
             raise ValueError(f"x must have shape (B, 64) (8x8 images); got {tuple(x.shape)}")
         return self.net(x.view(-1, 1, 8, 8))
 
@@ -197,6 +220,23 @@ class ProtoNet(nn.Module):
         query_x: torch.Tensor,
         n_way: int,
     ) -> torch.Tensor:
+        _float_tensor("support_x", support_x, "(S, D)")
+        _float_tensor("query_x", query_x, "(Q, D)")
+        check_instance("support_y", support_y, torch.Tensor)
+        if support_y.shape != support_x.shape[:1]:
+            raise ValueError(
+                f"support_y must have shape ({len(support_x)},), one label per row of support_x; "
+                f"got {tuple(support_y.shape)}"
+            )
+        if support_y.is_floating_point() or support_y.is_complex() or support_y.dtype == torch.bool:
+            raise TypeError(f"support_y must hold integer labels; got dtype {support_y.dtype}")
+        if int(support_y.min()) < 0:
+            raise ValueError(f"support_y must hold labels 0..n_way-1; got {int(support_y.min())}")
+        if query_x.shape[1] != support_x.shape[1]:
+            raise ValueError(
+                f"query_x must have {support_x.shape[1]} features like support_x; "
+                f"got {query_x.shape[1]}"
+            )
         z = self.embed(torch.cat([support_x, query_x]))  # one batch: same batch-norm statistics
         z_support, z_query = z[: len(support_x)], z[len(support_x) :]
         return -squared_distances(z_query, prototypes(z_support, support_y, n_way))
@@ -246,7 +286,7 @@ def train_protonet(
     labels are re-drawn every step, and the loss needs the support set as well as the inputs.
     """
     check_instance("model", model, ProtoNet)
-    episodes = check_int("episodes", episodes, min=1)
+    episodes = check_int("episodes", episodes, min=1, max=MAX_COUNT)
     lr = check_real("lr", lr, min=0, min_open=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
@@ -297,7 +337,8 @@ def evaluate_episodes(
     """
     if not callable(predict):
         raise TypeError(f"predict must be a function; got {describe(predict)}")
-    episodes = check_int("episodes", episodes, min=1)
+    episodes = check_int("episodes", episodes, min=1, max=MAX_COUNT)
+    check_size("episodes", episodes)
     accuracies = np.empty(episodes)
     for i in range(episodes):
         e = sample_episode(X, y, n_way, k_shot, n_query, rng)

@@ -123,6 +123,16 @@ def mlp_keras(layer_sizes: Sequence[int] = (64, 32, 10), like: nn.Module | None 
         imported on the torch backend if it was not imported yet.
     """
     sizes = _layer_sizes(layer_sizes)
+    if like is not None:
+        check_instance("like", like, nn.Module)
+        shapes = [
+            (m.in_features, m.out_features) for m in like.modules() if isinstance(m, nn.Linear)
+        ]
+        if shapes != list(zip(sizes[:-1], sizes[1:], strict=True)):
+            raise ValueError(
+                f"like must have the nn.Linear layers of layer_sizes {sizes}; got (in, out) "
+                f"{shapes}"
+            )
     keras = _keras()
     layers = [keras.Input(shape=(sizes[0],))]
     for i, n_out in enumerate(sizes[1:]):
@@ -152,8 +162,8 @@ def _pairs(torch_model: nn.Module, keras_model: Any) -> list[tuple[nn.Linear, An
         actual = tuple(dense.kernel.shape)
         if actual != expected or (linear.bias is None) != (not dense.use_bias):
             raise ValueError(
-                f"layer {i}: Dense kernel must have shape {expected} (in, out) to match "
-                f"nn.Linear({linear.in_features}, {linear.out_features}, "
+                f"layer {i}: keras_model's Dense kernel must have shape {expected} (in, out) to "
+                f"match torch_model's nn.Linear({linear.in_features}, {linear.out_features}, "
                 f"bias={linear.bias is not None}); got kernel {actual}, use_bias={dense.use_bias}"
             )
     return list(zip(linears, denses, strict=True))
@@ -206,7 +216,7 @@ def log_scalars(writer: Any, step: int, scalars: Mapping[str, float]) -> None:
     """
     if not callable(getattr(writer, "add_scalar", None)):
         raise TypeError(f"writer must be a SummaryWriter; got {describe(writer)}")
-    step = check_int("step", step, min=0)
+    step = check_int("step", step, min=0, max=2**63 - 1)  # an int64 in the event file
     if not isinstance(scalars, Mapping):
         raise TypeError(f"scalars must be a mapping tag -> number; got {describe(scalars)}")
     checked = {}

@@ -26,7 +26,17 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from dlcourse.checks import check_instance, check_int, check_real, describe
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_instance,
+    check_int,
+    check_real,
+    check_same_length,
+    check_size,
+    describe,
+)
 
 __all__ = [
     "AMPLITUDE",
@@ -50,6 +60,26 @@ X_RANGE = (-5.0, 5.0)
 Params = dict[str, torch.Tensor]
 
 
+def _points(name: str, t, ndim: int, shape: str = "") -> torch.Tensor:
+    """A floating-point tensor of points, (k, 1) for ``ndim=2`` or (T, k, 1) for ``ndim=3``."""
+    check_instance(name, t, torch.Tensor)
+    if not t.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers; got dtype {t.dtype}")
+    if t.dim() != ndim or t.shape[-1] != 1:
+        shape = shape or ("(T, k, 1)" if ndim == 3 else "(k, 1)")
+        raise ValueError(f"{name} must have shape {shape}; got {tuple(t.shape)}")
+    return t
+
+
+def _model_and_params(model, params) -> None:
+    check_instance("model", model, nn.Module)
+    check_instance("params", params, dict, "a dict of the model's weights by name")
+    names = {n for n, _ in model.named_parameters()} | {n for n, _ in model.named_buffers()}
+    unknown = [n for n in params if n not in names]
+    if unknown:
+        raise ValueError(f"params must name weights of model; got unknown names {unknown[:3]}")
+
+
 @dataclass
 class SineTasks:
     """A batch of T sine-wave tasks: ``amplitude`` (T,) and ``phase`` (T,)."""
@@ -57,10 +87,16 @@ class SineTasks:
     amplitude: np.ndarray
     phase: np.ndarray
 
+    def __post_init__(self) -> None:
+        self.amplitude = check_array("amplitude", self.amplitude, ndim=1, shape="(T,)")
+        self.phase = check_array("phase", self.phase, ndim=1, shape="(T,)")
+        check_same_length("amplitude and phase", self.amplitude, self.phase)
+
     @classmethod
     def sample(cls, n: int, rng: np.random.Generator) -> SineTasks:
         """``n`` tasks with amplitude uniform in [0.1, 5] and phase uniform in [0, pi]."""
-        n = check_int("n", n, min=1)
+        n = check_int("n", n, min=1, max=MAX_COUNT)
+        check_size("n", n)
         check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
         return cls(rng.uniform(*AMPLITUDE, size=n), rng.uniform(*PHASE, size=n))
 
@@ -78,7 +114,8 @@ class SineTasks:
 
     def points(self, k: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``k`` points of each task, ``x`` uniform in [-5, 5]: x (T, k, 1), y (T, k, 1)."""
-        k = check_int("k", k, min=1)
+        k = check_int("k", k, min=1, max=MAX_COUNT)
+        check_size("k (points per task, times T tasks)", len(self) * k)
         check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
         x = torch.as_tensor(rng.uniform(*X_RANGE, size=(len(self), k, 1)), dtype=torch.float32)
         return x, self(x)
@@ -86,7 +123,8 @@ class SineTasks:
 
 def sine_net(hidden: int = 40) -> nn.Sequential:
     """The regressor of the MAML paper: 1 -> hidden -> hidden -> 1 with ReLUs; (B, 1) -> (B, 1)."""
-    hidden = check_int("hidden", hidden, min=1)
+    hidden = check_int("hidden", hidden, min=1, max=MAX_COUNT)
+    check_size("hidden * hidden (weights)", hidden * hidden)
     return nn.Sequential(
         nn.Linear(1, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
     )
@@ -94,7 +132,15 @@ def sine_net(hidden: int = 40) -> nn.Sequential:
 
 def mse(model: nn.Module, params: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean squared error of ``model`` run with weights ``params`` on x (k, 1), y (k, 1)."""
-    return (functional_call(model, params, (x,)) - y).pow(2).mean()
+    _model_and_params(model, params)
+    _points("x", x, 2)
+    _points("y", y, 2)
+    out = functional_call(model, params, (x,))
+    if out.shape != y.shape:  # (k, 1) - (k,) would broadcast to (k, k) silently
+        raise ValueError(
+            f"y must have the model's output shape {tuple(out.shape)}; got {tuple(y.shape)}"
+        )
+    return (out - y).pow(2).mean()
 
 
 def adapt(
@@ -114,6 +160,10 @@ def adapt(
     (second order, the Hessian term) unless ``first_order``, which treats each inner gradient
     as a constant. Works inside ``torch.func.vmap``.
     """
+    _model_and_params(model, params)
+    lr = check_real("lr", lr, min=0)
+    steps = check_int("steps", steps, min=0, max=MAX_COUNT)
+    first_order = check_bool("first_order", first_order)
     for _ in range(steps):
         g = grad(mse, argnums=1)(model, params, x, y)
         if first_order:
@@ -125,9 +175,7 @@ def adapt(
 def _check_task_tensors(**tensors: torch.Tensor) -> None:
     shapes = {}
     for name, t in tensors.items():
-        check_instance(name, t, torch.Tensor)
-        if t.dim() != 3 or t.shape[2] != 1:
-            raise ValueError(f"{name} must have shape (T, k, 1); got {tuple(t.shape)}")
+        _points(name, t, 3)
         shapes[name] = tuple(t.shape)
     if len({s[0] for s in shapes.values()}) > 1:
         raise ValueError(f"every tensor must hold the same number of tasks T; got {shapes}")
@@ -150,8 +198,10 @@ def maml_loss(
     ``.backward()`` on the result gives the meta-gradient in ``model``'s parameters.
     """
     _check_task_tensors(x_support=x_support, y_support=y_support, x_query=x_query, y_query=y_query)
+    check_instance("model", model, nn.Module)
     inner_lr = check_real("inner_lr", inner_lr, min=0)
-    inner_steps = check_int("inner_steps", inner_steps, min=0)
+    inner_steps = check_int("inner_steps", inner_steps, min=0, max=MAX_COUNT)
+    first_order = check_bool("first_order", first_order)
     params = dict(model.named_parameters())
 
     def one_task(xs, ys, xq, yq):
@@ -179,8 +229,14 @@ def train_maml(
     Each step draws ``meta_batch`` tasks, ``k_shot`` support and ``k_shot`` query points each.
     """
     check_instance("model", model, nn.Module)
-    meta_steps = check_int("meta_steps", meta_steps, min=1)
-    meta_batch = check_int("meta_batch", meta_batch, min=1)
+    meta_steps = check_int("meta_steps", meta_steps, min=1, max=MAX_COUNT)
+    meta_batch = check_int("meta_batch", meta_batch, min=1, max=MAX_COUNT)
+    k_shot = check_int("k_shot", k_shot, min=1, max=MAX_COUNT)
+    check_size("meta_batch * k_shot", meta_batch * k_shot)
+    inner_lr = check_real("inner_lr", inner_lr, min=0)
+    inner_steps = check_int("inner_steps", inner_steps, min=0, max=MAX_COUNT)
+    first_order = check_bool("first_order", first_order)
+    check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
     outer_lr = check_real("outer_lr", outer_lr, min=0, min_open=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=outer_lr)
     losses = []
@@ -212,8 +268,11 @@ def train_pretrained(
     single curve for sines with random phases is close to zero everywhere.
     """
     check_instance("model", model, nn.Module)
-    steps = check_int("steps", steps, min=1)
-    meta_batch = check_int("meta_batch", meta_batch, min=1)
+    steps = check_int("steps", steps, min=1, max=MAX_COUNT)
+    meta_batch = check_int("meta_batch", meta_batch, min=1, max=MAX_COUNT)
+    k_shot = check_int("k_shot", k_shot, min=1, max=MAX_COUNT)
+    check_size("meta_batch * k_shot", 2 * meta_batch * k_shot)
+    check_instance("rng", rng, np.random.Generator, "a numpy.random.Generator")
     lr = check_real("lr", lr, min=0, min_open=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
@@ -251,8 +310,9 @@ def adaptation_curve(
         raise ValueError(
             f"x_support must hold one row per task ({len(tasks)}); got {len(x_support)}"
         )
-    steps = check_int("steps", steps, min=0)
-    n_grid = check_int("n_grid", n_grid, min=1)
+    steps = check_int("steps", steps, min=0, max=MAX_COUNT)
+    n_grid = check_int("n_grid", n_grid, min=1, max=MAX_COUNT)
+    check_size("n_grid * T (tasks) * (steps + 1)", len(tasks) * n_grid * (steps + 1))
     lr = check_real("lr", lr, min=0)
     x_grid = torch.linspace(*X_RANGE, n_grid).view(1, -1, 1).expand(len(tasks), -1, -1)
     y_grid = tasks(x_grid)
@@ -278,13 +338,13 @@ def adapted_predictions(
     steps: int,
 ) -> torch.Tensor:
     """One task: fine-tune on x (k, 1), y (k, 1) for ``steps`` steps, predict at x_grid (n, 1)."""
+    check_instance("model", model, nn.Module)
     for name, t in (("x", x), ("y", y), ("x_grid", x_grid)):
-        check_instance(name, t, torch.Tensor)
-        if t.dim() != 2 or t.shape[1] != 1:
-            raise ValueError(f"{name} must have shape (n, 1); got {tuple(t.shape)}")
+        _points(name, t, 2, "(n, 1)")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape; got {describe(x)} and {describe(y)}")
     params = {n: p.detach() for n, p in model.named_parameters()}
     params = adapt(model, params, x, y, lr=check_real("lr", lr, min=0),
-                   steps=check_int("steps", steps, min=0), first_order=True)  # fmt: skip
+                   steps=check_int("steps", steps, min=0, max=MAX_COUNT),
+                   first_order=True)  # fmt: skip
     return functional_call(model, params, (x_grid,)).detach()

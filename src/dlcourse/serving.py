@@ -38,7 +38,15 @@ import torch
 from torch import nn
 
 from dlcourse.checkpoint import _model_problems, load_checkpoint
-from dlcourse.checks import check_array, check_callable, check_int, check_real, describe
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_callable,
+    check_int,
+    check_real,
+    check_size,
+    describe,
+)
 from dlcourse.checks import check_instance as check_type
 from dlcourse.timing import synchronizer, timeit_median
 
@@ -83,7 +91,8 @@ def load_weights(path: str | os.PathLike, model: nn.Module) -> nn.Module:
         reason = text.split("WeightsUnpickler error: ")[-1].split(". Please")[0].strip()
         reason = reason.splitlines()[0] if reason else type(error).__name__
         raise ValueError(
-            f"{path} is not a file of weights that loads with weights_only=True: {reason}"
+            f"path {str(path)!r} is not a file of weights that loads with weights_only=True: "
+            f"{reason}"
         ) from None
     if isinstance(saved, dict) and "format" in saved and "model" in saved:
         load_checkpoint(path, model, restore_rng=False)  # a dlcourse checkpoint: it checks
@@ -217,12 +226,17 @@ def create_app(
         raise ValueError(
             f"input_shape must be a tuple of sizes like (64,); got {describe(input_shape)}"
         )
-    input_shape = tuple(check_int(f"input_shape[{i}]", s, min=1) for i, s in enumerate(input_shape))
+    input_shape = tuple(
+        check_int(f"input_shape[{i}]", s, min=1, max=MAX_COUNT) for i, s in enumerate(input_shape)
+    )
     if not input_shape:
         raise ValueError("input_shape must have at least one size; got ()")
-    max_rows = check_int("max_rows", max_rows, min=1)
+    check_size("input_shape (numbers in one input)", int(np.prod(input_shape, dtype=object)))
+    max_rows = check_int("max_rows", max_rows, min=1, max=MAX_COUNT)
     max_body_bytes = check_int("max_body_bytes", max_body_bytes, min=2)
     if classes is not None:
+        if not isinstance(classes, (str, bytes)) and not hasattr(classes, "__iter__"):
+            raise TypeError(f"classes must be a list of class names; got {describe(classes)}")
         if isinstance(classes, (str, bytes)) or not all(isinstance(c, str) for c in classes):
             raise ValueError(f"classes must be a list of class names; got {describe(classes)}")
         classes = list(classes)
@@ -238,7 +252,11 @@ def create_app(
             f"(input_shape {input_shape}): {first}"
         ) from None
     if out.ndim != 2 or (classes is not None and out.shape[1] != len(classes)):
-        wanted = f"(1, {len(classes)})" if classes is not None else "(1, k)"
+        wanted = (
+            f"(1, {len(classes)}), one logit per name in classes"
+            if classes is not None
+            else "(1, k)"
+        )
         raise ValueError(
             f"the model's output for one input of shape {input_shape} must have shape {wanted}; "
             f"got {tuple(out.shape)}"
@@ -318,6 +336,15 @@ def create_app(
     return app
 
 
+def _check_app_and_host(app, host) -> None:
+    """An ASGI app (a callable, or uvicorn's "module:attribute" string) and a host name."""
+    if not (callable(app) or isinstance(app, str)):
+        raise TypeError(f"app must be an ASGI app such as create_app's; got {describe(app)}")
+    check_type("host", host, str)
+    if not host:  # "" would bind every interface of the machine, as "0.0.0.0" does
+        raise ValueError("host must name an interface such as '127.0.0.1'; got ''")
+
+
 def serve(app, port: int = 8000, host: str = "127.0.0.1") -> None:
     """Run ``app`` with uvicorn on ``host:port`` until interrupted (Ctrl-C). Blocks.
 
@@ -325,8 +352,8 @@ def serve(app, port: int = 8000, host: str = "127.0.0.1") -> None:
     """
     import uvicorn
 
+    _check_app_and_host(app, host)
     port = check_int("port", port, min=1, max=65535)
-    check_type("host", host, str)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -345,8 +372,8 @@ def running(app, port: int = 0, host: str = "127.0.0.1", timeout: float = 60.0) 
     """
     import uvicorn
 
+    _check_app_and_host(app, host)
     port = check_int("port", port, min=0, max=65535)
-    check_type("host", host, str)
     timeout = check_real("timeout", timeout, min=0, min_open=True)
     # proto=IPPROTO_TCP: asyncio then sets TCP_NODELAY on each connection (with proto 0 it does
     # not, and every answer waits about 40 ms for a delayed ACK)
@@ -407,7 +434,7 @@ def batching_throughput(
     ]
     if not sizes:
         raise ValueError("batch_sizes must hold at least one size; got []")
-    repeats = check_int("repeats", repeats, min=1)
+    repeats = check_int("repeats", repeats, min=1, max=MAX_COUNT)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     sync = synchronizer(device)
     model.eval()
@@ -423,7 +450,10 @@ def batching_throughput(
         def request(body=body):
             r = client.post("/predict", json=body)
             if r.status_code != 200:
-                raise ValueError(f"the API answered {r.status_code}: {r.text[:200]}")
+                raise ValueError(
+                    f"X[:{len(body['inputs'])}] was refused: the API answered {r.status_code}: "
+                    f"{r.text[:200]}"
+                )
 
         api_s = timeit_median(request, repeats=repeats)  # first: the API checks X's shape
         model_s = timeit_median(forward, repeats=repeats, number=20, sync=sync)

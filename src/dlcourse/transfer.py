@@ -26,8 +26,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlcourse import checks
 from dlcourse.architectures import BasicBlock
-from dlcourse.checks import check_array, check_in, check_int, check_real, check_seed
+from dlcourse.checks import (
+    MAX_COUNT,
+    check_array,
+    check_bool,
+    check_device,
+    check_in,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_size,
+    describe,
+)
 from dlcourse.seeding import seed_everything
 
 __all__ = [
@@ -54,6 +67,14 @@ SOURCE_CLASSES = 20  # 5 digits x 4 quarter turns
 METHODS = ("scratch", "probe", "fine-tune", "discriminative")
 
 
+def _path(name: str, value) -> Path:
+    """A file path given as a str or a Path (TypeError otherwise, ValueError for a NUL byte)."""
+    check_instance(name, value, (str, Path), "a path (str or pathlib.Path)")
+    if "\0" in str(value):
+        raise ValueError(f"{name} must be a path without NUL bytes; got {value!r}")
+    return Path(value)
+
+
 class SmallResNet(nn.Module):
     """A ResNet for (N, 1, 8, 8) images: ``backbone`` to (N, widths[-1]) features, ``head``.
 
@@ -68,10 +89,21 @@ class SmallResNet(nn.Module):
 
     def __init__(self, num_classes: int = SOURCE_CLASSES, widths=(16, 32, 64)) -> None:
         super().__init__()
-        num_classes = check_int("num_classes", num_classes, min=1)
+        num_classes = check_int("num_classes", num_classes, min=1, max=MAX_COUNT)
+        if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+            raise TypeError(f"widths must be a sequence of widths; got {describe(widths)}")
         if len(widths) < 1:
-            raise ValueError(f"widths must hold at least one width; got {widths!r}")
-        widths = [check_int(f"widths[{i}]", w, min=1) for i, w in enumerate(widths)]
+            raise ValueError(
+                f"widths must be a sequence of at least one width; got {describe(widths)}"
+            )
+        widths = [check_int(f"widths[{i}]", w, min=1, max=MAX_COUNT) for i, w in enumerate(widths)]
+        # the weights of the 3x3 convolutions (two per block, and a shortcut) and of the head,
+        # counted before any is allocated
+        weights = 9 * widths[0] + widths[-1] * num_classes
+        weights += sum(
+            9 * (a + b) * b + a * b for a, b in zip([widths[0], *widths[:-1]], widths, strict=True)
+        )
+        check_size("widths and num_classes (weights)", weights, limit=10 * checks.MAX_ELEMENTS)
         layers = [nn.Conv2d(1, widths[0], 3, padding=1, bias=False), nn.BatchNorm2d(widths[0])]
         layers.append(nn.ReLU(inplace=True))
         channels = widths[0]
@@ -85,12 +117,15 @@ class SmallResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1, 8, 8) images -> (N, num_classes) logits."""
+        check_instance("x", x, torch.Tensor)
+        if not x.is_floating_point():
+            raise TypeError(f"x must hold floating-point numbers; got dtype {x.dtype}")
         if x.ndim != 4 or x.shape[1] != 1:
             raise ValueError(f"SmallResNet expects x of shape (N, 1, H, W); got {tuple(x.shape)}")
         return self.head(self.backbone(x))
 
     def train(self, mode: bool = True) -> SmallResNet:
-        super().train(mode)
+        super().train(check_bool("mode", mode))
         if self.backbone_frozen:
             self.backbone.eval()  # frozen batch norm: no update of the running statistics
         return self
@@ -104,6 +139,7 @@ def freeze_backbone(model: SmallResNet, frozen: bool = True) -> SmallResNet:
     """
     if not isinstance(model, SmallResNet):
         raise ValueError(f"model must be a SmallResNet; got {type(model).__name__}")
+    frozen = check_bool("frozen", frozen)
     for p in model.backbone.parameters():
         p.requires_grad_(not frozen)
     model.backbone_frozen = bool(frozen)
@@ -166,7 +202,10 @@ def source_task(
         ``(X, y)``: X (m, 1, 8, 8) float32 in [0, 1], y (m,) int64;
         m = 901 * copies * (4 if rotations else 1).
     """
-    copies = check_int("copies", copies, min=1)
+    copies = check_int("copies", copies, min=1, max=MAX_COUNT)
+    rotations = check_bool("rotations", rotations)
+    jitter = check_bool("jitter", jitter)
+    check_size("copies (images of 8x8 pixels)", 901 * 4 * copies * 64)
     generator = torch.Generator().manual_seed(check_seed("seed", seed))
     images, digits = _digit_images(0, 4)
     base = torch.as_tensor(images)
@@ -216,7 +255,7 @@ def pretrain(epochs: int = 8, seed: int = 0, progress=None, **source) -> SmallRe
     """
     from dlcourse.train import fit, make_loader
 
-    epochs = check_int("epochs", epochs, min=1)
+    epochs = check_int("epochs", epochs, min=1, max=MAX_COUNT)
     seed_everything(seed, threads=1)
     X, y = source_task(**source, seed=seed)
     model = SmallResNet(num_classes=int(y.max()) + 1)
@@ -229,7 +268,7 @@ def pretrain(epochs: int = 8, seed: int = 0, progress=None, **source) -> SmallRe
 
 def sha256(path: str | Path) -> str:
     """The hex sha256 of the file at ``path``."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(_path("path", path).read_bytes()).hexdigest()
 
 
 def load_weights(model: nn.Module, path: str | Path, expected_sha256: str | None) -> nn.Module:
@@ -240,14 +279,17 @@ def load_weights(model: nn.Module, path: str | Path, expected_sha256: str | None
     and shape must match the model. On any mismatch a ``ValueError`` says what differs, and
     ``model`` is left exactly as it was.
     """
-    path = Path(path)
+    check_instance("model", model, nn.Module)
+    path = _path("path", path)
+    if expected_sha256 is not None:
+        check_instance("expected_sha256", expected_sha256, str, "a hex digest (str) or None")
     if not path.is_file():
         raise FileNotFoundError(f"no weights file at {path}")
     if expected_sha256 is not None:
         actual = sha256(path)
         if actual != expected_sha256:
             raise ValueError(
-                f"{path.name}: sha256 {actual} does not match the expected {expected_sha256}; "
+                f"{path.name}: sha256 {actual} does not match expected_sha256 {expected_sha256}; "
                 "nothing was loaded (re-create the file: python -m dlcourse.transfer --retrain)"
             )
     state = torch.load(path, map_location="cpu", weights_only=True)
@@ -261,7 +303,7 @@ def load_weights(model: nn.Module, path: str | Path, expected_sha256: str | None
     ]
     if problems:
         raise ValueError(
-            f"{path.name} does not fit {type(model).__name__}; nothing was loaded: "
+            f"{path.name} does not fit model ({type(model).__name__}); nothing was loaded: "
             + "; ".join(problems[:5])
             + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
         )
@@ -276,7 +318,9 @@ def pretrained(path: str | Path | None = None, expected_sha256: str | None = "de
     ``expected_sha256`` to ``WEIGHTS_SHA256`` for that file (``None`` for any other file).
     A file with the wrong hash or shapes is an error, not a reason to retrain.
     """
-    path = WEIGHTS_PATH if path is None else Path(path)
+    path = WEIGHTS_PATH if path is None else _path("path", path)
+    if expected_sha256 is not None:
+        check_instance("expected_sha256", expected_sha256, str, "a hex digest (str) or None")
     if expected_sha256 == "default":
         expected_sha256 = WEIGHTS_SHA256 if path == WEIGHTS_PATH else None
     model = SmallResNet()
@@ -310,12 +354,18 @@ def fine_tune(
 
     method = check_in("method", method, METHODS)
     X = check_array("X", X, ndim=4, shape="(m, 1, 8, 8)", dtype=np.float32)
+    epochs = check_int("epochs", epochs, min=1, max=MAX_COUNT)
+    lr = check_real("lr", lr, min=0, min_open=True)
+    device = check_device("device", device)
     n_classes = 5
     if method == "scratch":
         model = SmallResNet(num_classes=n_classes)
     else:
         if not isinstance(pretrained_model, SmallResNet):
-            raise ValueError(f"method {method!r} needs a pretrained SmallResNet")
+            raise TypeError(
+                f"pretrained_model must be a SmallResNet for method {method!r}; "
+                f"got {describe(pretrained_model)}"
+            )
         model = copy.deepcopy(pretrained_model)
         model.head = nn.Linear(model.head.in_features, n_classes)
     if method == "probe":
@@ -341,8 +391,11 @@ def pseudo_label(
     Returns ``(index (k,), labels (k,))`` for the images whose largest softmax probability
     is at least ``threshold``.
     """
+    check_instance("model", model, nn.Module)
     threshold = check_real("threshold", threshold, min=0, max=1)
     X = check_array("X", X, ndim=4, shape="(m, 1, H, W)", dtype=np.float32)
+    if X.shape[1] != 1:
+        raise ValueError(f"X must have shape (m, 1, H, W): one channel; got {X.shape}")
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
