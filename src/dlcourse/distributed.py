@@ -319,6 +319,11 @@ def main(argv: list[str] | None = None) -> None:
                 _allreduce_demo(rank, world_size, device)
             else:
                 _train_parallel(config, mode, args.out, rank, world_size, device)
+        # Every rank finishes before any tears the group down: a rank that destroys it while
+        # the other is still in gloo's last exchange can abort at exit ("terminate called
+        # without an active exception"). Only on success: after an error, a barrier could wait
+        # for a rank that will never come.
+        dist.barrier()
     finally:
         cleanup()
 
