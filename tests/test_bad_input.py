@@ -1052,6 +1052,7 @@ def saved_checkpoint():
     import tempfile
 
     folder = tempfile.mkdtemp(prefix="dlcourse-bad-input-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = f"{folder}/ckpt.pt"
     model = tiny_model()
     checkpoint.save_checkpoint(path, model, tiny_sgd_for(model))
