@@ -61,6 +61,7 @@ __all__ = [
 
 # Defaults of create_app: a digits batch of 256 rows is about 60 KB of JSON.
 PREDICT_LIMITS = {"max_rows": 256, "max_body_bytes": 1_000_000}
+THREAD_NAME = "dlcourse-server"  # running()'s server thread: f"{THREAD_NAME}-{port}"
 MAX_ERRORS = 5  # a response lists at most this many problems (a batch of NaN has thousands)
 
 
@@ -383,7 +384,9 @@ def running(app, port: int = 0, host: str = "127.0.0.1", timeout: float = 60.0) 
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"{THREAD_NAME}-{port}"
+    )
     thread.start()
     try:
         deadline = time.monotonic() + timeout
@@ -396,6 +399,8 @@ def running(app, port: int = 0, host: str = "127.0.0.1", timeout: float = 60.0) 
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+        if thread.is_alive():
+            raise RuntimeError(f"the server on {host}:{port} did not stop within 30 s")
 
 
 def batching_throughput(
