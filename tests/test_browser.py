@@ -266,7 +266,11 @@ def test_search_finds_the_normal_equation(site, browser):
         return links
 
     WebDriverWait(browser, 30).until(results)
-    assert links[0].startswith(base + SEARCHED), f"first result: {links[0]}; all: {links}"
+    # Among the first pages listed. Not necessarily the first: the ranking of pages that match
+    # one word only ("normal") depends on what was indexed, and the small build indexes the
+    # chapters it did not execute as plain Markdown, code and all.
+    pages = list(dict.fromkeys(link.split("?")[0] for link in links))
+    assert base + SEARCHED in pages[:3], f"first pages: {pages[:3]}; all results: {links}"
 
 
 def test_palette_toggle_switches_light_and_dark(site, browser):
