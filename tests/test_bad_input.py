@@ -541,6 +541,17 @@ register(
 register(device.available)
 register(device.best)
 register(
+    device.as_device,
+    device=(
+        "cpu",
+        Other(
+            bad_values=(3, "no-such-device", 1.5, torch.zeros(1)),
+            odd_values=("cuda", "mps", torch.device("cpu")),
+            optional=True,
+        ),
+    ),
+)
+register(
     device.describe,
     device=(
         "cpu",

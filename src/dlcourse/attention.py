@@ -29,7 +29,7 @@ from dlcourse.checks import (
     check_int,
     check_size,
 )
-from dlcourse.train_checks import as_device
+from dlcourse.device import as_device
 
 __all__ = [
     "MultiHeadSelfAttention",

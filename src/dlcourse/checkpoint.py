@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 from dlcourse.checks import check_bool, check_instance
-from dlcourse.train_checks import as_device, check_type
+from dlcourse.device import as_device
+from dlcourse.train_checks import check_type
 
 __all__ = ["is_main_process", "load_checkpoint", "rng_state", "save_checkpoint", "set_rng_state"]
 

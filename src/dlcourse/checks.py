@@ -104,6 +104,15 @@ def check_int(
     return value
 
 
+def check_count(name: str, value: Any, *, min: int = 1, note: str = "") -> int:
+    """A count (layers, epochs, steps, samples): an ``int`` in ``[min, MAX_COUNT]``.
+
+    The one count check of the package: modules call it instead of wrapping ``check_int``.
+    The cap keeps a typo such as ``epochs=10**12`` from hanging a page.
+    """
+    return check_int(name, value, min=min, max=MAX_COUNT, note=note)
+
+
 def check_seed(name: str, value: Any) -> int:
     """A seed every generator accepts: an integer in [0, 2**32) (NumPy's legacy limit)."""
     return check_int(name, value, min=0, max=2**32 - 1)

@@ -6,7 +6,7 @@ import torch
 
 from dlcourse.checks import check_device
 
-__all__ = ["available", "best", "describe"]
+__all__ = ["as_device", "available", "best", "describe"]
 
 
 def available() -> list[torch.device]:
@@ -31,6 +31,23 @@ def best() -> torch.device:
     True
     """
     return available()[0]
+
+
+def as_device(device: torch.device | str | None = None, name: str = "device") -> torch.device:
+    """The one device rule of the package: ``None`` means ``best()``; anything else must be a
+    ``torch.device`` or its name, of a kind available on this machine.
+
+    Raises:
+        TypeError: ``device`` is neither ``None``, a string nor a ``torch.device`` (``3.5``).
+        ValueError: it names no torch device (``"gpu"``), or one this machine lacks.
+    """
+    if device is None:
+        return best()
+    device = check_device(name, device)
+    kinds = [d.type for d in available()]
+    if device.type not in kinds:
+        raise ValueError(f"{name} {device.type!r} is not available here; available: {kinds}")
+    return device
 
 
 def describe(device: torch.device | str | None = None) -> str:

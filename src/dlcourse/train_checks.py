@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlcourse import device as _device
 from dlcourse.checks import MAX_COUNT, check_callable, check_instance, check_int, check_real
+from dlcourse.device import as_device  # noqa: F401  (the one device rule; used below)
 
 # Internal: what dlcourse.train, batches and checkpoint check at their entries. The public
 # functions are theirs; the shared checks themselves live in dlcourse.checks.
@@ -44,20 +44,6 @@ def check_target_shape(output: torch.Tensor, target: torch.Tensor) -> None:
             f"{tuple(output.shape)} broadcast to {tuple(broadcast)}: reshape the targets to "
             f"{tuple(output.shape)} (for example y[:, None])"
         )
-
-
-def as_device(device, name: str = "device") -> torch.device:
-    """``None`` means the best device here; anything else must exist on this machine."""
-    if device is None:
-        return _device.best()
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ValueError(f"{name} must name a torch device; got {device!r}") from error
-    kinds = [d.type for d in _device.available()]
-    if device.type not in kinds:
-        raise ValueError(f"{name} {device.type!r} is not available here; available: {kinds}")
-    return device
 
 
 def check_loader(loader, name: str = "loader") -> None:
