@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -30,13 +31,20 @@ def seed_everything(seed: int = 0, threads: int | None = 2) -> np.random.Generat
         threads: threads for torch and for NumPy's BLAS, >= 1. A fixed count keeps
             floating-point reductions in the same order, so printed numbers do not drift
             between machines with different core counts. ``None`` leaves the libraries'
-            defaults alone.
+            defaults alone. The environment variable ``DLCOURSE_THREADS``, when set, wins:
+            the book's portability check runs every chapter with another thread count, as a
+            reader's machine might.
 
     Returns:
         ``np.random.default_rng(seed)``: pages draw their NumPy randomness from it.
     """
     seed = check_seed("seed", seed)
     threads = None if threads is None else check_int("threads", threads, min=1, max=4096)
+    override = os.environ.get("DLCOURSE_THREADS", "").strip()
+    if override:
+        if not override.isdigit() or int(override) < 1:
+            raise ValueError(f"DLCOURSE_THREADS must be a positive integer; got {override!r}")
+        threads = int(override)
     global _blas_limit
     random.seed(seed)
     np.random.seed(seed)
