@@ -88,6 +88,7 @@ from dlcourse import (  # noqa: E402
     fewshot,
     frameworks,
     generative,
+    guards,
     images,
     layers,
     linear,
@@ -1292,7 +1293,17 @@ for fn in (layers.he_uniform_, layers.he_normal_):
 
 # attention
 QKV = torch.randn(2, 5, 4)  # batch 2, 5 positions, d_k = 4
-QKV_KIND = Other(bad_values=(None, "q", np.zeros((2, 5, 4)), torch.zeros(5), torch.zeros(2, 5, 0)))
+QKV_KIND = Other(
+    bad_values=(
+        None,
+        "q",
+        np.zeros((2, 5, 4)),
+        torch.zeros(5),
+        torch.zeros(2, 5, 0),
+        torch.zeros(2, 5, 4, dtype=torch.float64),
+        torch.zeros(2, 5, 4, dtype=torch.int64),
+    )
+)
 register(
     attention.scaled_dot_product_attention,
     q=(QKV, QKV_KIND),
@@ -1321,11 +1332,28 @@ register(
 )
 register(
     attention.MultiHeadSelfAttention.forward,
-    call=lambda self, x, mask, need_weights: self(x, mask=mask, need_weights=need_weights),
+    call=lambda self, x, mask, need_weights, is_causal, cache: self(
+        x, mask=mask, need_weights=need_weights, is_causal=is_causal, cache=cache
+    ),
     self=(Fresh(lambda: attention.MultiHeadSelfAttention(8, 2)), Opaque()),
-    x=(torch.randn(2, 5, 8), Other(bad_values=(None, "x", torch.zeros(2, 5, 3), torch.zeros(5)))),
+    x=(
+        torch.randn(2, 5, 8),
+        Other(
+            bad_values=(
+                None,
+                "x",
+                torch.zeros(2, 5, 3),
+                torch.zeros(5),
+                torch.zeros(2, 0, 8),
+                torch.zeros(2, 5, 8, dtype=torch.float64),
+                torch.zeros(2, 5, 8, dtype=torch.int64),
+            )
+        ),
+    ),
     mask=(None, Other(bad_values=("m", torch.ones(2, 2, dtype=torch.bool)), optional=True)),
     need_weights=(True, Flag()),
+    is_causal=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", [], (None, None)), optional=True)),
 )
 
 
@@ -1987,9 +2015,21 @@ register(
 )
 register(
     transformer.Block.forward,
-    call=lambda self, x, mask, need_weights: self(x, mask, need_weights),
+    call=lambda self, x, mask, need_weights, is_causal, cache: self(
+        x, mask, need_weights, is_causal, cache
+    ),
     self=(transformer.Block(8, 2), Opaque()),
-    x=(torch.randn(2, 5, 8), Other(bad_values=(*STREAM.bad_values, torch.zeros(5, 8)))),
+    x=(
+        torch.randn(2, 5, 8),
+        Other(
+            bad_values=(
+                *STREAM.bad_values,
+                torch.zeros(5, 8),
+                torch.zeros(2, 0, 8),
+                torch.zeros(2, 5, 8, dtype=torch.float64),
+            )
+        ),
+    ),
     mask=(
         attention.causal_mask(5),
         Other(
@@ -1997,6 +2037,8 @@ register(
         ),
     ),
     need_weights=(False, Flag()),
+    is_causal=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", []), optional=True)),
 )
 register(
     transformer.GPTConfig,
@@ -2009,6 +2051,7 @@ register(
     bias=(True, Flag()),
     positions=("learned", Choice(("learned", "sinusoidal"))),
     norm_first=(True, Flag()),
+    tie_weights=(False, Flag()),
     ok=accept_any,
 )
 
@@ -2047,16 +2090,18 @@ TOKENS = Other(
         torch.zeros(4, dtype=torch.int64),
         torch.zeros(2, 9, dtype=torch.int64),
         torch.zeros(0, 4, dtype=torch.int64),
-        torch.tensor([[0, 11]]),
-        torch.tensor([[-1, 0]]),
     ),
 )
+# Ids out of [0, vocab_size): forward does not read the data to check them (a GPU would wait on
+# every call); nn.Embedding refuses them itself. generate checks them once per call.
+OUT_OF_VOCAB = (torch.tensor([[0, 11]]), torch.tensor([[-1, 0]]))
 register(
     transformer.GPT.forward,
-    call=lambda self, idx, need_weights: self(idx, need_weights=need_weights),
+    call=lambda self, idx, need_weights, cache: self(idx, need_weights=need_weights, cache=cache),
     self=(GPT_TINY, Opaque()),
     idx=(torch.randint(0, 11, (2, 5)), TOKENS),
     need_weights=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", [], [attention.KVCache()] * 2), optional=True)),
 )
 register(
     transformer.GPT.generate,
@@ -2067,7 +2112,7 @@ register(
         Other(
             bad_values=tuple(
                 v
-                for v in TOKENS.bad_values
+                for v in (*TOKENS.bad_values, *OUT_OF_VOCAB)
                 if not (isinstance(v, torch.Tensor) and v.shape == (2, 9))
             )
         ),  # longer than block_size: fine
@@ -2076,6 +2121,7 @@ register(
     temperature=(1.0, POSITIVE),
     top_k=(None, Count(1, optional=True)),
     generator=(None, Other(bad_values=(3, "g", np.random.default_rng(0)), optional=True)),
+    use_cache=(True, Flag()),
 )
 register(
     transformer.GPT.num_parameters,
@@ -2871,6 +2917,79 @@ register(
     world_size=(2, Count(1)),
     ok=accept_any,
 )
+
+# --- added by attn (attention, transformer, generative, autoencoders, guards) ---------------
+# Placed at the end of the registrations: REGISTRY and FUZZED are built from RECIPES just below.
+register(guards.checked_by, check=(lambda layer, x: None, Func()), ok=callable)
+register(attention.KVCache, ok=accept_any)
+KV = torch.zeros(2, 2, 3, 4)  # (B, heads, T, d_k)
+KV_KIND = Other(
+    bad_values=(
+        None,
+        "k",
+        np.zeros((2, 2, 3, 4)),
+        torch.zeros(2, 3, 4),
+        torch.zeros(2, 2, 0, 4),
+        torch.zeros(2, 2, 3, 5),
+        torch.zeros(2, 2, 3, 4, dtype=torch.int64),
+    )
+)
+register(
+    attention.KVCache.append,
+    call=lambda self, k, v: self.append(k, v),
+    self=(Fresh(attention.KVCache), Opaque()),
+    k=(KV, KV_KIND),
+    v=(KV, KV_KIND),
+)
+ATTENTION_X = Other(
+    bad_values=(
+        None,
+        "x",
+        torch.zeros(2, 5, 3),
+        torch.zeros(5),
+        torch.zeros(2, 0, 8),
+        torch.zeros(2, 5, 8, dtype=torch.float64),
+        torch.zeros(2, 5, 8, dtype=torch.int64),
+    )
+)
+register(
+    attention.MultiHeadSelfAttention.check_input,
+    call=lambda self, **kw: self.check_input(**kw),
+    self=(Fresh(lambda: attention.MultiHeadSelfAttention(8, 2)), Opaque()),
+    x=(torch.randn(2, 5, 8), ATTENTION_X),
+    mask=(None, Other(bad_values=("m", torch.ones(2, 2, dtype=torch.bool)), optional=True)),
+    need_weights=(True, Flag()),
+    is_causal=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", []), optional=True)),
+    ok=accept_any,
+)
+register(
+    attention.MultiHeadCrossAttention,
+    d_model=(8, Count(1)),
+    num_heads=(2, Count(1)),
+    bias=(True, Flag()),
+)
+for method in ("forward", "check_input"):
+    register(
+        getattr(attention.MultiHeadCrossAttention, method),
+        call=lambda self, method=method, **kw: getattr(self, method)(**kw),
+        self=(Fresh(lambda: attention.MultiHeadCrossAttention(8, 2)), Opaque()),
+        x=(torch.randn(2, 5, 8), ATTENTION_X),
+        context=(torch.randn(2, 7, 8), ATTENTION_X),
+        mask=(
+            attention.padding_mask([7, 3], 7),
+            Other(bad_values=("m", torch.ones(5, 5, dtype=torch.bool)), optional=True),
+        ),
+        need_weights=(True, Flag()),
+        ok=accept_any,
+    )
+register(
+    autoencoders.check_widths,
+    name=("hidden", Other(bad_values=(None, 3))),
+    sizes=((4, 2), Other(bad_values=HIDDEN.bad_values[:-1], odd_values=HIDDEN.odd_values)),
+    names={"sizes": "hidden"},  # the error names the argument the caller checks
+)
+# --- end of the block added by attn -----------------------------------------------------------
 
 REGISTRY = {recipe.target: recipe for recipe in RECIPES}
 

@@ -178,8 +178,9 @@ class KVCache:
     def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Add the keys and values (B, heads, T, d_k) of T new positions; return all of them,
         (B, heads, length, d_k) each, oldest first."""
+        _check_float("k", k, None if self.k is None else self.k.dtype, "the cache's")
         for name, t in (("k", k), ("v", v)):
-            _check_float(name, t, k.dtype if self.k is None else self.k.dtype, "the cache's")
+            _check_float(name, t, k.dtype, "k's")
             if t.ndim != 4 or t.shape[-2] == 0 or t.shape != k.shape:
                 raise ValueError(
                     f"{name} must have shape (B, heads, T >= 1, d_k), the same for k and v; "
