@@ -90,7 +90,8 @@ def build_notebook(
     # the numbers a reader downloads are the ones the site shows.
     run = docs_blocks.cached_run(Path(page_path))
     if run is not None:
-        for cell, ran in zip(notebook.cells, run.notebook.cells):
+        # strict=False: the executed notebook ends with one more cell, the provenance line.
+        for cell, ran in zip(notebook.cells, run.notebook.cells, strict=False):
             if cell.cell_type == ran.cell_type == "markdown":
                 cell.source = ran.source
     for cell in notebook.cells:
