@@ -22,7 +22,5 @@ PORTABLE = {"ATEN_CPU_CAPABILITY": "default", "DLCOURSE_THREADS": "3"}
 @pytest.mark.parametrize("page", pages_with_code(), ids=lambda p: str(p.relative_to(ROOT / "docs")))
 def test_page_runs_under_a_second_numeric_configuration(page):
     run = cached_execute(page, env=PORTABLE)
-    assert run.failure is None, (
-        f"fails with {PORTABLE} (another CPU would see this): {run.failure}"
-    )
+    assert run.failure is None, f"fails with {PORTABLE} (another CPU would see this): {run.failure}"
     assert run.executed > 0
