@@ -78,6 +78,7 @@ from dlcourse import (  # noqa: E402
     autograd_nn,
     backprop,
     batches,
+    bpe,
     checkpoint,
     checks,
     classic,
@@ -109,6 +110,7 @@ from dlcourse import (  # noqa: E402
     train,
     transfer,
     transformer,
+    transformer_plot,
     workflow,
 )
 
@@ -3034,6 +3036,68 @@ register(
     taus=([0.5, 2.0], Other(bad_values=(None, [0.0, 1.0], [-1.0], [1.0] * 13))),
     temperatures=([0.1, 1.0, 10.0], Other(bad_values=(None, [0.0, 1.0, 2.0], [[1.0]]))),
     entropies=([0.1, 0.5, 1.0], Other(bad_values=(None, [0.1, 0.5], "e"))),
+    ok=accept_any,
+)
+STRINGS_KIND = Other(bad_values=(None, 3, b"ab", ["a"]))
+register(
+    bpe.BytePairTokenizer,
+    text=("the cat and the hat", Other(bad_values=(None, 3, b"ab", ["a"], ""))),
+    num_merges=(5, Count(0)),
+    alphabet=(None, Other(bad_values=(3, b"ab", ["a"]), optional=True)),
+    ok=accept_any,
+)
+BPE = bpe.BytePairTokenizer("the cat and the hat", 5)
+register(
+    bpe.BytePairTokenizer.encode,
+    call=lambda self, text: self.encode(text),
+    self=(BPE, Opaque()),
+    text=("the hat", Other(bad_values=(None, 3, b"ab", ["a"], "the dog"))),
+)
+register(
+    bpe.BytePairTokenizer.decode,
+    call=lambda self, ids: self.decode(ids),
+    self=(BPE, Opaque()),
+    ids=(
+        [0, 1, 2],
+        Other(
+            bad_values=(None, "ab", 3, [0, 99], [-1], [0.5], [True], torch.zeros(2), np.zeros(2))
+        ),
+    ),
+)
+register(
+    transformer_plot.positional_panels,
+    call=closed(transformer_plot.positional_panels),
+    pe=(np.zeros((8, 4)), Other(bad_values=(None, np.zeros(8), np.full((8, 4), NAN)))),
+    offsets=([0, 1, 2], Other(bad_values=(None, [[0, 1, 2]], "k"))),
+    similarity=(
+        {0: [1.0, 0.5, 0.0]},
+        Other(bad_values=(None, [1.0, 0.5, 0.0], {}, {0: [1.0]}, {0: "abc"})),
+    ),
+    ok=accept_any,
+)
+register(
+    transformer_plot.loss_curves,
+    call=closed(transformer_plot.loss_curves),
+    curves=(
+        {"train": ([1, 2], [2.0, 1.0])},
+        Other(
+            bad_values=(
+                None,
+                {},
+                [1, 2],
+                {"train": [2.0, 1.0]},
+                {"train": ([1, 2], [2.0])},
+                {3: ([1, 2], [2.0, 1.0])},
+                {"train": ([1, 2], [NAN, 1.0])},
+            )
+        ),
+    ),
+    baselines=(
+        {"bigram": 1.5},
+        Other(bad_values=(3, [1.5], {"b": NAN}, {"b": "x"}), optional=True),
+    ),
+    title=("t", Other(bad_values=(None, 3))),
+    ylabel=("loss", Other(bad_values=(None, 3))),
     ok=accept_any,
 )
 # --- end of the block added by attn -----------------------------------------------------------
