@@ -224,6 +224,8 @@ def posterior_contours(z1, z2, densities: dict, point=None) -> Figure:
         ax.set_ylim(z2[rows[0]], z2[rows[-1]])
     if point is not None:
         point = check_array("point", point, ndim=1, shape="(2,)")
+        if point.shape != (2,):
+            raise ValueError(f"point must be one code (z1, z2); got shape {point.shape}")
         ax.plot(*point, "k+", markersize=10, label="encoder's mean")
     ax.set(xlabel="$z_1$", ylabel="$z_2$", title="Where the codes of one digit lie")
     ax.legend(fontsize=8)
@@ -240,6 +242,8 @@ def gan_snapshots(real, runs: dict, steps, counts: dict) -> Figure:
         counts: ``{name: {step: modes covered}}``, written in each panel's title.
     """
     real = check_array("real", real, ndim=2, shape="(m, 2)")
+    if real.shape[1] != 2:
+        raise ValueError(f"real must be points in the plane, (m, 2); got {real.shape}")
     runs = _named("runs", runs, "name -> {step: fakes}")
     if not isinstance(steps, (list, tuple)) or not 1 <= len(steps) <= 8:
         raise TypeError(f"steps must be a list of 1 to 8 steps; got {describe(steps)}")
@@ -249,10 +253,14 @@ def gan_snapshots(real, runs: dict, steps, counts: dict) -> Figure:
     for row, (name, fakes_by_step) in zip(axes, runs.items(), strict=True):
         for ax, step in zip(row, steps, strict=True):
             if step not in fakes_by_step or step not in counts.get(name, {}):
-                raise ValueError(f"runs[{name!r}] and counts[{name!r}] need step {step!r}")
+                raise ValueError(
+                    f"steps must be in runs[{name!r}] and counts[{name!r}]; {step!r} is not"
+                )
             fakes = check_array(
                 f"runs[{name!r}][{step}]", fakes_by_step[step], ndim=2, shape="(n, 2)"
             )
+            if fakes.shape[1] != 2:
+                raise ValueError(f"runs[{name!r}][{step}] must be (n, 2); got {fakes.shape}")
             ax.scatter(*real[:500].T, s=4, color="gray", alpha=0.4)
             ax.scatter(*fakes.T, s=4, color="C3", alpha=0.5)
             ax.set(title=f"step {step}: {counts[name][step]}/8 modes", xlim=(-3, 3), ylim=(-3, 3))
