@@ -8,7 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from dlcourse import train, train_checks
+from dlcourse import device as devices
+from dlcourse import train
+from dlcourse.train import checks as train_checks
+from dlcourse.train import loop
 
 
 def _data(m=96, seed=0):
@@ -485,7 +488,8 @@ def test_mixed_precision_on_cuda_learns(amp):
     device = torch.device("cuda")
     dtype = train_checks.amp_dtype(amp, device)
     assert dtype in (torch.float16, torch.bfloat16)
-    assert train_checks.grad_scaler(device, dtype).is_enabled() == (dtype == torch.float16)
+    plan = train_checks.EpochPlan(device, dtype, None, None, 1)
+    assert train_checks.grad_scaler(plan).is_enabled() == (dtype == torch.float16)
     model, optimizer, _, train_loader, val_loader = _setup()
     seen = _training_dtypes(model[0])
     history = train.fit(
@@ -543,9 +547,7 @@ def test_fit_tells_a_distributed_sampler_the_epoch(tmp_path):
 
 
 def test_only_the_main_process_prints_and_saves(tmp_path, capsys, monkeypatch):
-    from dlcourse import checkpoint
-
-    assert checkpoint.is_main_process()  # a single process is the main one
+    assert devices.is_main_process()  # a single process is the main one
     model, optimizer, _, train_loader, val_loader = _setup()
     args = (model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 2)
     train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "main.pt")
@@ -556,8 +558,8 @@ def test_only_the_main_process_prints_and_saves(tmp_path, capsys, monkeypatch):
         patch.setattr(torch.distributed, "is_available", lambda: True)
         patch.setattr(torch.distributed, "is_initialized", lambda: True)
         patch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
-        assert not checkpoint.is_main_process()
-    monkeypatch.setattr(train, "is_main_process", lambda: False)
+        assert not devices.is_main_process()
+    monkeypatch.setattr(loop, "is_main_process", lambda: False)
     train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "worker.pt")
     assert capsys.readouterr().out == "" and not (tmp_path / "worker.pt").exists()
 

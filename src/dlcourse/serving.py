@@ -30,14 +30,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from dlcourse.checkpoint import _model_problems, load_checkpoint
+from dlcourse.checkpoint import load_state_dict_checked
 from dlcourse.checks import (
     MAX_COUNT,
     check_array,
@@ -78,33 +77,10 @@ def load_weights(path: str | os.PathLike, model: nn.Module) -> nn.Module:
     Raises:
         ValueError: the file is missing, is not a weights file (it holds pickled objects that
             ``weights_only=True`` refuses), or its keys or shapes do not fit ``model`` (the
-            message names them; the model is then left untouched).
+            message names them; the model is then left untouched). This is
+            ``dlcourse.checkpoint.load_state_dict_checked``, the package's one loader.
     """
-    check_type("path", path, (str, os.PathLike))
-    check_type("model", model, nn.Module)
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"path must be an existing weights file; got {str(path)!r}")
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # UnpicklingError, RuntimeError, struct.error, EOFError, ...
-        text = str(error)  # torch's message is long; its reason follows this marker
-        reason = text.split("WeightsUnpickler error: ")[-1].split(". Please")[0].strip()
-        reason = reason.splitlines()[0] if reason else type(error).__name__
-        raise ValueError(
-            f"path {str(path)!r} is not a file of weights that loads with weights_only=True: "
-            f"{reason}"
-        ) from None
-    if isinstance(saved, dict) and "format" in saved and "model" in saved:
-        load_checkpoint(path, model, restore_rng=False)  # a dlcourse checkpoint: it checks
-        return model.eval()
-    if not isinstance(saved, dict) or not all(torch.is_tensor(v) for v in saved.values()):
-        raise ValueError(f"{path} must hold a state_dict (names to tensors); got {describe(saved)}")
-    problems = _model_problems(saved, model)
-    if problems:
-        raise ValueError(f"weights in {path} do not fit the model: " + "; ".join(problems))
-    model.load_state_dict(saved)
-    return model.eval()
+    return load_state_dict_checked(model, path).eval()  # checks it all first
 
 
 def _request_model(input_shape: tuple[int, ...], max_rows: int):
