@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from dlcourse.checks import check_bool
 from dlcourse.checks import describe as describe_value
 
 __all__ = ["as_device", "available", "best", "describe", "is_main_process"]
@@ -54,6 +55,7 @@ def as_device(
         TypeError: ``device`` is neither ``None``, a string nor a ``torch.device`` (``3.5``).
         ValueError: it names no torch device (``"gpu"``), or one this machine lacks.
     """
+    available_only = check_bool("available_only", available_only)
     if device is None:
         return best()
     if not isinstance(device, (str, torch.device)):

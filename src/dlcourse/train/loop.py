@@ -301,6 +301,8 @@ def fit(
     epochs, progress = check_fit_args(val_loader, epochs, scheduler, patience, monitor, progress)
     if checkpoint_path is not None:
         checkpoint_path = check_path("checkpoint_path", checkpoint_path)
+    if resume_from is not None and not check_path("resume_from", resume_from).is_file():
+        raise ValueError(f"resume_from must be an existing checkpoint file; got {resume_from!r}")
     model.to(plan.device)
     schedulers = [scheduler, batch_scheduler]
     scaler = grad_scaler(plan)  # one for the whole run: it learns its scale as it goes
