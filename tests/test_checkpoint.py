@@ -93,7 +93,7 @@ def test_wrong_shapes_raise_a_clear_error_and_leave_the_model_untouched(tmp_path
     with pytest.raises(ValueError) as error:
         checkpoint.load_checkpoint(path, other, other_optimizer)
     message = str(error.value)
-    assert message.startswith("run.pt does not fit; nothing was loaded: ")
+    assert message.startswith("path 'run.pt' does not fit; nothing was loaded: ")
     assert "model: 0.weight: file (8, 4) vs model (16, 4)" in message
     assert "model: 3.weight: file (3, 8) vs model (3, 16)" in message
     assert _same(before, _snapshot(other, other_optimizer))  # nothing loaded
@@ -167,11 +167,11 @@ def test_a_scheduler_of_another_kind_is_refused(tmp_path):
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     model, _, _ = _trained()
     torch.save(model.state_dict(), tmp_path / "weights.pt")  # a bare state_dict
-    with pytest.raises(ValueError, match="weights.pt is not a dlcourse checkpoint"):
+    with pytest.raises(ValueError, match="'weights.pt' is not a dlcourse checkpoint"):
         checkpoint.load_checkpoint(tmp_path / "weights.pt", model)
     # Pickled code is refused by weights_only=True, before anything is looked at.
     torch.save({"format": 2, "model": _Evil()}, tmp_path / "evil.pt")
-    with pytest.raises(ValueError, match="evil.pt does not load with weights_only=True: .*print"):
+    with pytest.raises(ValueError, match="'evil.pt' does not load with weights_only=True: .*print"):
         checkpoint.load_checkpoint(tmp_path / "evil.pt", model)
 
 
@@ -296,12 +296,14 @@ def test_damaged_files_are_a_value_error_naming_the_file(tmp_path):
             lambda path=path: checkpoint.load_checkpoint(path, fresh),
             lambda path=path: checkpoint.load_state_dict_checked(fresh, path),
         ):
-            with pytest.raises(ValueError, match=rf"^{name}\.pt .*; nothing was loaded"):
+            with pytest.raises(ValueError, match=rf"^path '{name}\.pt' .*; nothing was loaded"):
                 load()
         assert _same(before, _snapshot(fresh)), name
-    with pytest.raises(ValueError, match=r"^tensor\.pt must hold a state_dict .*got Tensor"):
+    with pytest.raises(ValueError, match=r"^path 'tensor\.pt' must hold a state_dict .*got Tensor"):
         checkpoint.load_state_dict_checked(fresh, tmp_path / "tensor.pt")
-    with pytest.raises(ValueError, match=r"^truncated\.pt does not load with weights_only=True"):
+    with pytest.raises(
+        ValueError, match=r"^path 'truncated\.pt' does not load with weights_only=True"
+    ):
         checkpoint.load_state_dict_checked(fresh, tmp_path / "truncated.pt")
     with pytest.raises(ValueError, match="path must be an existing weights file; got '.*nope.pt'"):
         checkpoint.load_state_dict_checked(fresh, tmp_path / "nope.pt")
@@ -325,7 +327,9 @@ def test_serving_and_transfer_load_through_the_one_loader(tmp_path):
             load(_net(8))
         messages.append(str(error.value))
     assert len(set(messages)) == 1  # one message format
-    assert messages[0].startswith("w.pt does not fit model (Sequential); nothing was loaded: ")
+    assert messages[0].startswith(
+        "path 'w.pt' does not fit model (Sequential); nothing was loaded: "
+    )
     assert "0.weight: file (16, 4) vs model (8, 4)" in messages[0]
     for load in (serving.load_weights, lambda p, m: transfer.load_weights(m, p, None)):
         with pytest.raises(ValueError, match="path must be an existing weights file"):
@@ -412,7 +416,7 @@ def test_with_early_stopping_the_checkpoint_holds_the_model_once_and_resumes_exa
     assert _same(_snapshot(straight_model), _snapshot(resumed_model))  # ...with the best weights
 
     (tmp_path / "half.best.pt").write_bytes(b"swapped")  # the best weights are checked too
-    with pytest.raises(ValueError, match="half.best.pt has sha256"):
+    with pytest.raises(ValueError, match="'half.best.pt' has sha256"):
         _run(12, patience=3, wrong_val_labels=True, resume_from=path)
 
 

@@ -22,18 +22,17 @@ import dataclasses
 import hashlib
 import io
 import os
-import random
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
 from dlcourse.checks import check_bool, check_instance, describe
 from dlcourse.device import as_device
 from dlcourse.train.checks import check_path
+from dlcourse.train.rng import rng_state, set_rng_state
 
 __all__ = [
     "load_checkpoint",
@@ -55,51 +54,6 @@ KEYS = (
     "extra",
     "rng",
 )
-
-
-def rng_state() -> dict:
-    """Every global random state a training run draws from, as tensors and plain numbers."""
-    _, keys, pos, has_gauss, gauss = np.random.get_state()
-    version, internal, python_gauss = random.getstate()
-    state = {
-        "torch": torch.get_rng_state(),
-        "numpy": {
-            "keys": torch.from_numpy(keys.astype(np.int64)),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "gauss": float(gauss),
-        },
-        "python": {
-            "version": version,
-            "state": torch.tensor(internal, dtype=torch.int64),
-            "gauss": python_gauss,
-        },
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: Mapping) -> None:
-    """Put back what ``rng_state`` returned (missing parts are left alone)."""
-    check_instance("state", state, Mapping, "a mapping returned by rng_state()")
-    if not isinstance(state.get("torch"), torch.Tensor):
-        raise ValueError(
-            f"state must hold the 'torch' generator state that rng_state() returns; "
-            f"got keys {sorted(map(str, state))}"
-        )
-    torch.set_rng_state(state["torch"].cpu())  # generators take CPU bytes, wherever it was loaded
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
-    if "numpy" in state:
-        np_state = state["numpy"]
-        keys = np_state["keys"].cpu().numpy().astype(np.uint32)
-        np.random.set_state(
-            ("MT19937", keys, np_state["pos"], np_state["has_gauss"], np_state["gauss"])
-        )
-    if "python" in state:
-        py = state["python"]
-        random.setstate((py["version"], tuple(py["state"].tolist()), py["gauss"]))
 
 
 def _scheduler_list(scheduler) -> list:
@@ -183,7 +137,7 @@ def save_checkpoint(
 
 def _refused(path: Path, problem: str, details: Sequence[str] = ()) -> ValueError:
     """The one form of a loading error: the file, what is wrong, and that nothing was loaded."""
-    text = f"{path.name} {problem}; nothing was loaded"
+    text = f"path {path.name!r} {problem}; nothing was loaded"
     if details:
         more = len(details) - SHOWN
         text += ": " + "; ".join(details[:SHOWN]) + (f" (and {more} more)" if more > 0 else "")

@@ -11,14 +11,9 @@ Arguments are checked once per call, before the first step (``dlcourse.train.che
 from __future__ import annotations
 
 import contextlib
-import copy
-import hashlib
-import io
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -26,9 +21,7 @@ from torch.utils.data import DataLoader
 
 from dlcourse.checks import check_instance
 from dlcourse.device import as_device, is_main_process
-from dlcourse.train import progress as _progress
 from dlcourse.train.batches import evaluate_batches, n_correct
-from dlcourse.train.checkpoint import load_checkpoint, load_state_dict_checked, save_checkpoint
 from dlcourse.train.checks import (
     EpochPlan,
     check_fit_args,
@@ -37,27 +30,11 @@ from dlcourse.train.checks import (
     epoch_setup,
     grad_scaler,
 )
+from dlcourse.train.history import History
+from dlcourse.train.progress import bar, bar_wanted
+from dlcourse.train.resume import ResumeState, resume, save_run
 
-__all__ = ["History", "fit", "train_epoch"]
-
-
-@dataclass
-class History:
-    """Per-epoch numbers of a ``fit`` run, one list entry per epoch.
-
-    ``train_loss``/``train_acc`` are means over the epoch's training examples (train mode, so
-    with dropout on, and measured while the weights change); ``val_loss``/``val_acc`` come from
-    ``evaluate`` after the epoch; ``lr`` is the first parameter group's learning rate at the
-    start of the epoch; ``best_epoch`` (0-based) had the best validation score.
-    """
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    best_epoch: int = -1
-    stopped_early: bool = False
+__all__ = ["fit", "train_epoch"]
 
 
 def _run_epoch(model, loader, loss_fn, optimizer, plan: EpochPlan, scaler, check: bool = True):
@@ -153,76 +130,6 @@ def train_epoch(
     return _run_epoch(model, loader, loss_fn, optimizer, plan, scaler)
 
 
-@dataclass
-class ResumeState:
-    """What ``fit`` carries from epoch to epoch besides the model, the optimizer, the
-    schedulers and the history; saved in a checkpoint's ``extra["fit"]`` to resume exactly."""
-
-    best_score: float = math.inf  # the lowest val_loss (or -val_acc) so far
-    wait: int = 0  # epochs since the best one
-    best_sha256: str | None = None  # early stopping: the file of the best weights, if not these
-    scaler: dict = field(default_factory=dict)  # the gradient scaler's state
-
-    @classmethod
-    def peek(cls, path) -> ResumeState | None:
-        """The state saved in the checkpoint at ``path``, read before anything is loaded;
-        None if the file does not load (``load_checkpoint`` then says why)."""
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception:  # noqa: BLE001
-            return None
-        extra = ckpt.get("extra") if isinstance(ckpt, dict) else None
-        state = extra.get("fit") if isinstance(extra, dict) else None
-        saved = ckpt.get("history") if isinstance(ckpt, dict) else None
-        if (
-            not isinstance(state, dict)
-            or set(state) != {f.name for f in fields(cls)}
-            or not isinstance(saved, dict)
-            or set(saved) != {f.name for f in fields(History)}
-        ):
-            raise ValueError(
-                f"resume_from {str(path)!r} must be a checkpoint written by "
-                "fit(checkpoint_path=...); it has no fit state; nothing was loaded"
-            )
-        return cls(**state)
-
-
-def _best_path(checkpoint_path: Path) -> Path:
-    """Where early stopping keeps the best epoch's weights: ``run.pt`` -> ``run.best.pt``."""
-    return checkpoint_path.with_name(f"{checkpoint_path.stem}.best{checkpoint_path.suffix}")
-
-
-def _save_weights(path: Path, state_dict: dict) -> str:
-    """Write a ``state_dict`` to ``path`` (aside, then renamed over it); return its sha256."""
-    buffer = io.BytesIO()
-    torch.save(state_dict, buffer)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(buffer.getvalue())
-    os.replace(partial, path)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
-
-
-def _resume(path, model, optimizer, schedulers, scaler, patience, device):
-    """Load a ``fit`` checkpoint; return ``(history, state, best weights or None)``."""
-    ResumeState.peek(path)  # a checkpoint without fit's state is refused before loading
-    ckpt = load_checkpoint(path, model, optimizer, schedulers, map_location=device)
-    state, history = ResumeState(**ckpt["extra"]["fit"]), History(**ckpt["history"])
-    if state.scaler:
-        scaler.load_state_dict(state.scaler)
-    if patience is None or history.best_epoch < 0:
-        return history, state, None
-    if state.wait == 0:  # the best epoch was the last one saved: its weights are the model's
-        return history, state, copy.deepcopy(model.state_dict())
-    if state.best_sha256 is None:
-        raise ValueError(
-            f"patience: resume_from {str(path)!r} was written without early stopping, so the "
-            f"weights of its best epoch ({history.best_epoch}) were not kept"
-        )
-    best = copy.deepcopy(model)  # the best weights, read into a copy of the model
-    load_state_dict_checked(best, _best_path(Path(path)), expected_sha256=state.best_sha256)
-    return history, state, best.state_dict()
-
-
 def _log(history: History, epoch: int, numbers: tuple, state: ResumeState, monitor: str) -> bool:
     """Append the epoch's numbers and update the best score; True if this epoch is the best."""
     for name, value in zip(
@@ -308,22 +215,20 @@ def fit(
     scaler = grad_scaler(plan)  # one for the whole run: it learns its scale as it goes
     history, state, best = History(), ResumeState(), None
     if resume_from is not None:
-        history, state, best = _resume(
+        history, state, best = resume(
             resume_from, model, optimizer, schedulers, scaler, patience, plan.device
         )
 
     main = is_main_process()  # with several processes, only rank 0 prints and saves
-    show_bar = main and progress == "auto" and _progress.bar_wanted()
+    show_bar = main and progress == "auto" and bar_wanted()
     first, start = len(history.train_loss), time.perf_counter()
-    epoch_bar = _progress.bar(
-        range(first, epochs), show_bar, initial=first, total=epochs, unit="epoch"
-    )
+    epoch_bar = bar(range(first, epochs), show_bar, initial=first, total=epochs, unit="epoch")
     for epoch in epoch_bar:
         if history.stopped_early:  # a resumed run that had already stopped
             break
         _set_epoch(train_loader, epoch)
         lr = optimizer.param_groups[0]["lr"]
-        batches = _progress.bar(train_loader, show_bar, leave=False, unit="batch")
+        batches = bar(train_loader, show_bar, leave=False, unit="batch")
         check = epoch == first  # the targets against the loss: on the first batch, once
         train_loss, train_acc = _run_epoch(model, batches, loss_fn, optimizer, plan, scaler, check)
         val_loss, val_acc = math.nan, math.nan
@@ -349,25 +254,13 @@ def fit(
                 f"({time.perf_counter() - start:.1f} s)"
             )
         if checkpoint_path is not None and main:
-            _save_run(checkpoint_path, model, optimizer, schedulers, history, state, scaler, best)
+            save_run(checkpoint_path, model, optimizer, schedulers, history, state, scaler, best)
         if history.stopped_early:
             break
 
     if patience is not None and best is not None:
         model.load_state_dict(best)  # early stopping: back to the best epoch's weights
     return history
-
-
-def _save_run(path, model, optimizer, schedulers, history, state, scaler, best) -> None:
-    """Save a resumable checkpoint, which holds the model once. With early stopping
-    (``best``), once the model has moved on from its best epoch, the best weights go to their
-    own file first, and the checkpoint names that file by its hash."""
-    state.scaler = scaler.state_dict()
-    if best is None or state.wait == 0:
-        state.best_sha256 = None  # no early stopping, or the best weights are the model's
-    elif state.best_sha256 is None:  # the first epoch after the best: keep the best aside
-        state.best_sha256 = _save_weights(_best_path(path), best)
-    save_checkpoint(path, model, optimizer, schedulers, history, {"fit": asdict(state)})
 
 
 def _set_epoch(loader, epoch: int) -> None:
