@@ -2872,6 +2872,23 @@ register(
     ok=accept_any,
 )
 
+
+# --- added by ex (exercises and verification) ---
+from dlcourse import exercises as _exercises  # noqa: E402
+from dlcourse import verification as _verification  # noqa: E402
+
+IDS = tuple(_exercises.available())
+register(_exercises.available)
+register(_exercises.signature, exercise_id=("causal_mask", Choice(IDS)))
+register(
+    _exercises.check,
+    ok=accept_any,
+    # Another id would check the causal mask against another exercise: a failure, not bad input.
+    exercise_id=("causal_mask", Other(bad_values=("conv3d", 3, None, "CAUSAL_MASK"))),
+    candidate=(lambda T: torch.ones(T, T, dtype=torch.bool).tril(), Func()),
+)
+register(_verification.run, ok=accept_any, seed=(0, SEED))
+
 REGISTRY = {recipe.target: recipe for recipe in RECIPES}
 
 # --- the tests --------------------------------------------------------------------------------
@@ -3012,3 +3029,4 @@ def test_odd_arguments_raise_a_clear_error_or_give_a_right_answer(recipe, data):
     value = data.draw(recipe.args[name][1].odd(), label=name)
     problem = outcome(recipe, name, value, must_raise=False)
     assert problem is None, f"{label(recipe)}: {problem}"
+
