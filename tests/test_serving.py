@@ -7,6 +7,7 @@ Latencies are printed, never asserted.
 """
 
 import concurrent.futures
+import http.client
 import json
 import os
 import signal
@@ -133,6 +134,24 @@ def test_create_app_bad_input(model):
         serving.create_app(lambda x: x, (64,))
     with pytest.raises(ValueError, match=r"cannot take a batch of shape \(1, 63\)"):
         serving.create_app(model, (63,), CLASSES)
+    with pytest.raises(ValueError, match=r"max_abs must be a finite real number in \(0, 3.4"):
+        serving.create_app(model, (64,), CLASSES, max_abs=1e39)
+    with pytest.raises(ValueError, match=r"max_abs must be .* got 0.0"):
+        serving.create_app(model, (64,), CLASSES, max_abs=0)
+    with pytest.raises(TypeError, match="max_abs"):
+        serving.create_app(model, (64,), CLASSES, max_abs="1e6")
+
+
+class Log(nn.Module):
+    def forward(self, x):  # log(0) = -inf: this model answers -inf for a batch of zeros
+        return torch.log(x)
+
+
+def test_create_app_refuses_a_model_whose_output_for_zeros_is_not_finite():
+    with pytest.raises(
+        ValueError, match=r"output for a batch of zeros must be finite; got \[\[-inf"
+    ):
+        serving.create_app(Log(), (3,))
 
 
 def test_serve_and_running_bad_input():
@@ -155,6 +174,7 @@ def test_health_info_and_a_good_prediction(client, model, X):
     assert client.get("/health").json() == {"status": "ok"}
     info = client.get("/info").json()
     assert info["input_shape"] == [64] and info["classes"] == CLASSES and info["max_rows"] == 32
+    assert info["max_abs"] == serving.PREDICT_LIMITS["max_abs"] == 1e6
     r = client.post("/predict", json={"inputs": X[:5].tolist()})
     assert r.status_code == 200
     body = r.json()
@@ -194,6 +214,14 @@ BAD_REQUESTS = [  # (what, body bytes, content type, status, words the message m
     ("inputs a string", {"inputs": "ROW"}, None, 422, "inputs must be a list"),
     ("overflow to inf", b'{"inputs": [[' + b"1e999," * 63 + b"1]]}", None, 422, "finite"),
     ("huge integer", b'{"inputs": [[' + b"1," * 63 + b"9" * 400 + b"]]}", None, 422, "too large"),
+    # finite for JSON and float64, beyond float32 (3.4e38) or beyond max_abs: 422, never a 500
+    ("1e300", {"inputs": [[1e300] + ROW[1:]]}, None, 422, "from -1000000 to 1000000; got"),
+    ("-1e300", {"inputs": [ROW[1:] + [-1e300]]}, None, 422, "inputs[0][63] must be a number"),
+    ("3.5e38", {"inputs": [[3.5e38] + ROW[1:]]}, None, 422, "got number 3.5e+38"),
+    ("1e39", {"inputs": [ROW, [1e39] + ROW[1:]]}, None, 422, "inputs[1][0] must be"),
+    ("float32 max", {"inputs": [[3.4028235e38] + ROW[1:]]}, None, 422, "to 1000000; got"),
+    ("just over max_abs", {"inputs": [[1_000_000.0001] + ROW[1:]]}, None, 422, "1000000; got"),
+    ("int over max_abs", {"inputs": [[-(10**300)] + ROW[1:]]}, None, 422, "got number -1000"),
     ("NaN token", b'{"inputs": [[' + b"NaN," * 63 + b"1]]}", None, 400, "NaN is not a JSON"),
     ("Infinity", b'{"inputs": [[' + b"1," * 63 + b"-Infinity]]}", None, 400, "no NaN or Infinity"),
     ("garbage bytes", bytes(range(256)), None, 400, "not valid JSON"),
@@ -228,6 +256,87 @@ def test_a_batch_of_nans_lists_a_few_problems_not_thousands(client):
     assert r.status_code == 422
     errors = r.json()["errors"]
     assert len(errors) == serving.MAX_ERRORS + 1 and errors[-1].endswith("more problems")
+
+
+def test_numbers_at_max_abs_are_served(client, model):
+    rows = [[1e6] * 32 + [-1e6] * 32, [-1e6] + ROW[1:]]
+    r = client.post("/predict", json={"inputs": rows})
+    assert r.status_code == 200 and r.json()["indices"] == local(model, rows)
+    c = TestClient(serving.create_app(model, (64,), CLASSES, max_abs=2.5))
+    assert c.post("/predict", json={"inputs": [[2.5] * 64]}).status_code == 200
+    r = c.post("/predict", json={"inputs": [[2.5] * 63 + [-2.5000001]]})
+    assert r.status_code == 422
+    assert (
+        r.json()["detail"]
+        == "inputs[0][63] must be a number from -2.5 to 2.5; got number -2.5000001"
+    )
+
+
+def test_an_input_the_model_overflows_on_gets_a_422_that_names_it():
+    net = nn.Linear(4, 3)
+    with torch.no_grad():
+        net.weight.fill_(1e38)  # finite inputs near 1, but sums beyond float32's 3.4e38
+        net.bias.zero_()
+    c = TestClient(serving.create_app(net, (4,), ["a", "b", "c"]))
+    r = c.post("/predict", json={"inputs": [[1, 1, 1, 1], [0, 0, 0, 0], [5, 5, 5, 5]]})
+    assert r.status_code == 422
+    assert r.json()["detail"] == (
+        "the model's output for inputs[0], inputs[2] is not finite (its numbers overflow); "
+        "send inputs scaled like its training data"
+    )
+    r = c.post("/predict", json={"inputs": [[1, 1, 1, 1]] * 8})
+    assert r.status_code == 422 and "inputs[4] and 3 more is not finite" in r.json()["detail"]
+    raw = TestClient(serving.create_app(net, (4,)))  # no classes: the raw outputs, same rule
+    r = raw.post("/predict", json={"inputs": [[0, 0, 0, 0], [0, 5, 0, 0]]})
+    assert r.status_code == 422 and "output for inputs[1] is not" in r.json()["detail"]
+    assert raw.post("/predict", json={"inputs": [[0, 0, 0, 0]]}).json() == {"outputs": [[0, 0, 0]]}
+
+
+def test_every_status_the_api_sends_is_declared_in_its_openapi_schema(client):
+    schema = client.get("/openapi.json").json()
+    predict = schema["paths"]["/predict"]["post"]
+    declared = set(predict["responses"])
+    assert declared == {"200", "400", "413", "415", "422"}
+    assert {str(status) for *_, status, _ in BAD_REQUESTS} == declared - {"200"}
+    for status in declared - {"200"}:
+        problem = predict["responses"][status]["content"]["application/json"]["schema"]
+        assert problem["required"] == ["detail"] and "errors" in problem["properties"]
+    body = predict["requestBody"]["content"]["application/json"]["schema"]
+    number = body["properties"]["inputs"]["items"]["items"]
+    assert number == {"type": "number", "minimum": -1e6, "maximum": 1e6}
+    assert body["properties"]["inputs"]["maxItems"] == 32 and body["required"] == ["inputs"]
+    answer = predict["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["predictions"]["items"]["enum"] == CLASSES
+    assert answer["properties"]["indices"]["items"]["maximum"] == 9
+    for path in ("/health", "/info"):
+        assert set(schema["paths"][path]["get"]["responses"]) == {"200"}  # nothing else sent
+
+
+def _padded(body: dict, size: int) -> bytes:
+    """``body`` as JSON, padded with spaces (valid JSON still) to exactly ``size`` bytes."""
+    text = json.dumps(body).encode()
+    assert len(text) <= size
+    return text + b" " * (size - len(text))
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_at_the_size_limit_is_read_and_one_byte_more_is_refused(model, chunked):
+    limit = 1000
+    c = TestClient(serving.create_app(model, (64,), CLASSES, max_body_bytes=limit))
+    at_limit = _padded({"inputs": [[0.25] * 64]}, limit)
+
+    def send(content: bytes):
+        if chunked:  # no Content-Length: the server counts the bytes as they arrive
+            pieces = [content[i : i + 100] for i in range(0, len(content), 100)]
+            return c.post("/predict", content=iter(pieces), headers=JSON)
+        return c.post("/predict", content=content, headers=JSON)
+
+    r = send(at_limit)
+    assert r.status_code == 200 and r.json()["indices"] == local(model, [[0.25] * 64])
+    r = send(at_limit + b" ")
+    assert r.status_code == 413
+    got = "got more" if chunked else f"got {limit + 1}"
+    assert r.json()["detail"] == f"the body may have {limit} bytes; {got}"
 
 
 # --- fuzzing through the test client -----------------------------------------------------------
@@ -324,6 +433,12 @@ def test_real_server_survives_a_burst_and_a_barrage(model, X):
                 big = (b" " * 100_000 for _ in range(11))
                 r = chunked.post("/predict", content=big, headers=JSON)
                 assert r.status_code == 413 and "got more" in r.json()["detail"]
+                at_limit = _padded({"inputs": [ROW]}, serving.PREDICT_LIMITS["max_body_bytes"])
+                for extra, status in [(b"", 200), (b" ", 413)]:  # at the limit, one byte over
+                    pieces = (at_limit[i : i + 65536] + (extra if i == 0 else b"")
+                              for i in range(0, len(at_limit), 65536))  # fmt: skip
+                    r = chunked.post("/predict", content=pieces, headers=JSON)
+                    assert r.status_code == status, r.text
             print(f"barrage: {len(statuses) + 3} malformed requests, statuses {sorted(statuses)}")
 
             r = http.post("/predict", json={"inputs": X[:16].tolist()})
@@ -333,6 +448,69 @@ def test_real_server_survives_a_burst_and_a_barrage(model, X):
     assert not [t for t in threading.enumerate() if t.name.startswith(serving.THREAD_NAME)]
     with pytest.raises(httpx.TransportError):
         httpx.get(url + "/health", timeout=5)
+
+
+def test_real_server_keeps_the_connection_open_after_every_refusal(model, X):
+    """After each 4xx the same keep-alive connection serves the next request, as does another
+    client's: a refusal is an answer, not a crash (a 500 raised in the app closes the socket)."""
+    good = json.dumps({"inputs": X[:3].tolist()}).encode()
+    app = serving.create_app(model, (64,), CLASSES, max_rows=32)
+    with serving.running(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        same = http.client.HTTPConnection(host, int(port), timeout=60)
+        other = http.client.HTTPConnection(host, int(port), timeout=60)
+
+        def ask(connection, body, headers) -> tuple[int, dict]:
+            connection.request("POST", "/predict", body=body, headers=headers)
+            r = connection.getresponse()
+            return r.status, json.loads(r.read())
+
+        for what, body, content_type, status, _ in BAD_REQUESTS:
+            content = body if isinstance(body, bytes) else json.dumps(body).encode()
+            headers = (
+                {} if content_type == "" else {"content-type": content_type or "application/json"}
+            )
+            assert ask(same, content, headers)[0] == status, what
+            sock = same.sock  # http.client drops it when the server says "Connection: close"
+            assert sock is not None, f"{what}: the server closed the connection"
+            answer = ask(same, good, JSON)
+            assert same.sock is sock, f"{what}: the next request needed a new connection"
+            assert answer == (200, ask(other, good, JSON)[1]), what
+            assert answer[1]["indices"] == local(model, X[:3])
+        same.close()
+        other.close()
+
+
+# schemathesis reads the app's OpenAPI schema and sends what it promises to accept (it must be
+# answered 2xx) and what it forbids (it must be refused with a declared 4xx), with every check.
+# A fixed seed and example count: a failure reproduces with the command the test prints.
+SCHEMATHESIS_EXAMPLES = 250  # about 10 s on a quiet machine, 2 x that on a busy one
+SCHEMATHESIS_CONFIG = """
+[generation]
+database = "none"
+
+[checks.negative_data_rejection]
+# a body the schema forbids is refused with one of the 4xx statuses /predict declares (413:
+# more inputs than maxItems, which schemathesis does not expect by default)
+expected-statuses = ["400", "413", "415", "422"]
+"""
+
+
+def test_schemathesis_finds_no_failure_against_the_real_server(tmp_path, model):
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(SCHEMATHESIS_CONFIG, encoding="utf-8")
+    app = serving.create_app(model, (64,), CLASSES, max_rows=32)
+    with serving.running(app) as url:
+        command = [
+            sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
+            "run", f"{url}/openapi.json", "--checks", "all", "--seed", "0",
+            "--max-examples", str(SCHEMATHESIS_EXAMPLES), "--workers", "1",
+        ]  # fmt: skip
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    summary = [line for line in done.stdout.splitlines() if "generated" in line]
+    print(f"\nschemathesis, every check: {summary[-1].strip() if summary else done.stdout[-300:]}")
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert summary and "passed" in summary[-1]
 
 
 # --- batching -----------------------------------------------------------------------------------
