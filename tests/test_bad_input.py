@@ -2658,6 +2658,7 @@ register(
     classes=(["a", "b", "c"], Other(bad_values=("abc", [1, 2, 3], ["a", "b"], 3), optional=True)),
     max_rows=(8, Count(1)),
     max_body_bytes=(10_000, Count(2, capped=False)),
+    max_abs=(1e6, Real(min=0.0, min_open=True, max=float(np.finfo(np.float32).max))),
     ok=accept_any,
 )
 APP = serving.create_app(SERVED, (4,), ["a", "b", "c"])
