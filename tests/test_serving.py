@@ -10,6 +10,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -154,6 +155,33 @@ def test_create_app_refuses_a_model_whose_output_for_zeros_is_not_finite():
         serving.create_app(Log(), (3,))
 
 
+def test_serve_hands_the_app_to_uvicorn_on_127_0_0_1_port_8000(monkeypatch):
+    import uvicorn
+
+    app = serving.create_app(digits_model(), (64,), CLASSES)
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kw: calls.append((args, kw)))
+    serving.serve(app)
+    serving.serve(app, port=1, host="0.0.0.0")
+    assert calls == [
+        ((app,), {"host": "127.0.0.1", "port": 8000, "log_level": "warning"}),
+        ((app,), {"host": "0.0.0.0", "port": 1, "log_level": "warning"}),
+    ]
+    with pytest.raises(ValueError, match=r"^port must be an integer >= 1; got 0"):
+        serving.serve(app, port=0)
+    with pytest.raises(
+        TypeError, match=r"^app must be an ASGI app such as create_app's; got 3 \(int"
+    ):
+        serving.serve(3)
+    with pytest.raises(TypeError, match=r"^host must be"):
+        serving.serve(app, host=127)
+    with pytest.raises(
+        ValueError, match=r"^host must name an interface such as '127.0.0.1'; got ''$"
+    ):
+        serving.serve(app, host="")
+    assert len(calls) == 2
+
+
 def test_serve_and_running_bad_input():
     app = serving.create_app(digits_model(), (64,), CLASSES)
     with pytest.raises(ValueError, match="port must be an integer <= 65535"):
@@ -243,7 +271,11 @@ def _send(post, body, content_type):
     return post("/predict", content=content, headers=headers)
 
 
-@pytest.mark.parametrize("what, body, content_type, status, words", BAD_REQUESTS)
+@pytest.mark.parametrize(
+    "what, body, content_type, status, words",
+    BAD_REQUESTS,
+    ids=[re.sub(r"\W+", "-", what) for what, *_ in BAD_REQUESTS],  # plain ids: mutmut runs them
+)
 def test_bad_requests_get_a_4xx_that_says_why(client, what, body, content_type, status, words):
     r = _send(client.post, body, content_type)
     assert r.status_code == status, (what, r.text)
@@ -337,6 +369,49 @@ def test_a_body_at_the_size_limit_is_read_and_one_byte_more_is_refused(model, ch
     assert r.status_code == 413
     got = "got more" if chunked else f"got {limit + 1}"
     assert r.json()["detail"] == f"the body may have {limit} bytes; {got}"
+
+
+# (body, the whole detail): every kind of JSON value named in JSON's words, previews cut at 40
+LAST = "inputs[0][63] must be a number"  # the last number of the first input
+RANGE = f"{LAST} from -1000000 to 1000000; got number"
+EXACT = [
+    ({"inputs": "row"}, 'inputs must be a list of inputs; got string "row"'),
+    ({"inputs": {"0": ROW}}, "inputs must be a list of inputs; got object"),
+    ({"inputs": None}, "inputs must be a list of inputs; got null"),
+    ({"inputs": [{"0": 0.5}]},
+     "inputs[0] must be a list of 64 entries (each input has shape (64,)); got object"),
+    ({"inputs": [ROW[1:] + [[1]]]}, f"{LAST}; got array"),
+    ({"inputs": [ROW[1:] + [None]]}, f"{LAST}; got null"),
+    ({"inputs": [ROW[1:] + [{}]]}, f"{LAST}; got object"),
+    ({"inputs": [ROW[1:] + ["x" * 38]]}, f'{LAST}; got string "{"x" * 38}"'),  # 40 characters
+    ({"inputs": [ROW[1:] + ["x" * 39]]}, f'{LAST}; got string "{"x" * 36}...'),  # 41: cut
+    ({"inputs": [ROW[1:] + [2**1024]]}, f"{LAST}; got an integer too large for a float"),
+    ({"inputs": [ROW[1:] + [2**1023]]}, f"{RANGE} {str(2**1023)[:37]}..."),  # a float64 still
+    ({"inputs": [ROW[1:] + [-1e300]]}, f"{RANGE} -1e+300"),
+    ({"inputs": [ROW[:2]]}, "inputs[0] has 2 entries; expected 64 (each input has shape (64,))"),
+    ({}, 'inputs is missing; expected a body {"inputs": [...]}'),
+    ("row", 'the body must be a JSON object {"inputs": [...]}; got string "row"'),
+    (b'{"inputs": [[' + b"0," * 63 + b"1e999]]}", "inputs[0][63] must be a finite number; got inf"),
+    (b'{"inputs": [[' + b"0," * 63 + b"-1e999]]}",
+     "inputs[0][63] must be a finite number; got -inf"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, detail", EXACT, ids=[str(i) for i in range(len(EXACT))])
+def test_each_refusal_says_exactly_what_came(client, body, detail):
+    r = _send(client.post, body, None)
+    assert r.status_code == 422 and r.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
+    "max_abs, shown", [(2.5, "2.5"), (1e15, "1000000000000000"), (1e16, "1e+16"), (3e38, "3e+38")]
+)
+def test_the_range_of_an_input_number_is_written_plainly(model, max_abs, shown):
+    c = TestClient(serving.create_app(model, (64,), CLASSES, max_abs=max_abs))
+    r = c.post("/predict", json={"inputs": [ROW[1:] + [-3.1e38]]})
+    assert r.json()["detail"] == (
+        f"inputs[0][63] must be a number from -{shown} to {shown}; got number -3.1e+38"
+    )
 
 
 # --- fuzzing through the test client -----------------------------------------------------------
@@ -533,8 +608,10 @@ def test_batching_throughput_bad_input(client, model, X):
         serving.batching_throughput(model, client, X[:20], 4)
     with pytest.raises(ValueError, match=r"shape \(m, \*input_shape\); got shape \(64,\)"):
         serving.batching_throughput(model, client, X[0], [1])
-    with pytest.raises(TypeError, match="client.post"):
+    with pytest.raises(TypeError, match=r"^client.post must be"):
         serving.batching_throughput(model, object(), X[:20], [1])
+    with pytest.raises(TypeError, match=r"^model must be"):
+        serving.batching_throughput(lambda x: x, client, X[:20], [1])
     with pytest.raises(ValueError, match=r"X\[:1\] was refused: the API answered 422"):
         serving.batching_throughput(model, client, X[:20, :10], [1])
 

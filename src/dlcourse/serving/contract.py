@@ -90,10 +90,13 @@ def _json_kind(error: dict) -> str:
     kinds = {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
              dict: "object", type(None): "null"}  # fmt: skip
     name = kinds.get(type(value), type(value).__name__)
-    if name == "number" and isinstance(value, int) and abs(value) > 2**1023:
-        return "an integer too large for a float"
     if name in ("array", "object", "null"):
         return name
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:  # beyond 1.8e308, float64's largest
+            return "an integer too large for a float"
     text = json.dumps(value)
     return f"{name} {text if len(text) <= 40 else text[:37] + '...'}"
 
