@@ -224,6 +224,13 @@ def test_raw_outputs_and_images():
     assert r.status_code == 422
     expected = "inputs[0][1] has 2 entries; expected 3 (each input has shape (2, 3))"
     assert r.json()["detail"] == expected
+    r = c.post("/predict", json={"inputs": [[[1, 2, 3], "x"]]})
+    expected = (
+        'inputs[0][1] must be a list of 3 entries (each input has shape (2, 3)); got string "x"'
+    )
+    assert r.status_code == 422 and r.json()["detail"] == expected
+    r = c.post("/predict", json={"inputs": [[[1, 2, 3], [4, 5, True]]]})
+    assert r.json()["detail"] == "inputs[0][1][2] must be a number; got boolean true"
 
 
 ROW = [0.5] * 64

@@ -73,13 +73,7 @@ def message(error: dict, input_shape: tuple[int, ...], max_rows: int, max_abs: f
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = f"{max_abs:.0f}" if max_abs.is_integer() and max_abs < 1e16 else f"{max_abs:g}"
         return f"{where} must be a number from -{bound} to {bound}; got {_json_kind(error)}"
-    if kind == "float_type":
-        if len(loc) - 1 < len(input_shape):  # a number where a list belongs
-            depth = len(loc) - 2
-            return (
-                f"{where} must be a list of {input_shape[depth]} entries "
-                f"(each input has shape {input_shape}); got {_json_kind(error)}"
-            )
+    if kind == "float_type":  # a list where a number belongs is a list_type error
         return f"{where} must be a number; got {_json_kind(error)}"
     return f"{where}: {error['msg']}"
 
