@@ -167,9 +167,9 @@ def create_app(
             "max_abs": max_abs,
         }
 
-    declared = openapi(Request_.model_json_schema(), classes, out.shape[1])
+    documented = openapi(Request_.model_json_schema(), classes, out.shape[1])
 
-    @app.post("/predict", openapi_extra=declared)
+    @app.post("/predict", openapi_extra=documented)
     async def predict(request: Request):
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "application/json":
