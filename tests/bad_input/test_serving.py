@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bad_input.fuzzing import Array, Count, Fresh, Other
+from bad_input.fuzzing import Array, Count, Fresh, Other, Real
 from bad_input.registry import Registry
 from bad_input.values import POSITIVE, accept_any
 from dlcourse import serving
@@ -56,6 +56,7 @@ register(
     classes=(["a", "b", "c"], Other(bad_values=("abc", [1, 2, 3], ["a", "b"], 3), optional=True)),
     max_rows=(8, Count(1)),
     max_body_bytes=(10_000, Count(2, capped=False)),
+    max_abs=(1e6, Real(min=0.0, min_open=True, max=float(np.finfo(np.float32).max))),
     ok=accept_any,
 )
 APP = serving.create_app(SERVED, (4,), ["a", "b", "c"])
