@@ -35,7 +35,7 @@ def test_lenet5_shapes_and_parameter_count():
 def test_lenet5_rejects_bad_input():
     model = arch.LeNet5()
     with pytest.raises(
-        ValueError, match=r"expects x of shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"
+        ValueError, match=r"x must have shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"
     ):
         model(torch.zeros(2, 1, 32, 32))
     with pytest.raises(ValueError, match=r"got \(1, 28, 28\)"):
