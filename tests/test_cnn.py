@@ -129,7 +129,8 @@ def test_the_flipped_kernel_derivation_gives_the_same_input_gradient(case):
     when the stride skips the last rows) equals the col2im version the package runs."""
     shape, stride, padding, _ = case
     x, w, _ = _inputs(shape, bias=False, seed=8)
-    grad_out = np.random.default_rng(9).standard_normal(cnn.conv2d(x, w, None, stride, padding).shape)
+    out = cnn.conv2d(x, w, None, stride, padding)
+    grad_out = np.random.default_rng(9).standard_normal(out.shape)
     dx, _, _ = cnn.conv2d_backward(x, w, grad_out, stride, padding)
     flipped = cnn._input_grad_flipped(x.shape, w, grad_out, stride, padding)
     np.testing.assert_allclose(flipped, dx, rtol=0, atol=TOL)
