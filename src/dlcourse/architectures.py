@@ -135,9 +135,7 @@ class VGG(nn.Module):
                 f"got {describe(layers)}"
             )
         layers = [
-            v
-            if isinstance(v, str) and v == "M"
-            else check_count(f"layers[{i}]", v)
+            v if isinstance(v, str) and v == "M" else check_count(f"layers[{i}]", v)
             for i, v in enumerate(layers)
         ]
         # every weight, counted before any is allocated: 3x3 convolutions, then the classifier
@@ -297,9 +295,7 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, i
         raise TypeError(f"input_shape must be one image's (C, H, W); got {describe(input_shape)}")
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be one image's (C, H, W); got {input_shape}")
-    input_shape = tuple(
-        check_count(f"input_shape[{i}]", n) for i, n in enumerate(input_shape)
-    )
+    input_shape = tuple(check_count(f"input_shape[{i}]", n) for i, n in enumerate(input_shape))
     check_size("input_shape (C * H * W)", math.prod(input_shape))
     import copy
 
