@@ -148,7 +148,9 @@ def draw_windows(ax: Axes, size: int = 5, kernel: int = 3, stride: int = 1, padd
         corner = (q * stride - 0.5 + inset, -0.5 + inset)
         side = kernel - 2 * inset
         ax.add_patch(
-            Rectangle(corner, side, side, fill=False, edgecolor=color, lw=3, label=f"output (0, {q})")
+            Rectangle(
+                corner, side, side, fill=False, edgecolor=color, lw=3, label=f"output (0, {q})"
+            )
         )
     ax.set(
         xticks=[],
@@ -165,7 +167,12 @@ DEPTH_X, DEPTH_Y = 1.1, 0.8  # how far back one channel is drawn
 def _sheet(ax, x, y, w, h, depth, **style):
     """A square seen in perspective: its corner at (x, y), pushed back by ``depth`` channels."""
     dx, dy = DEPTH_X * depth, DEPTH_Y * depth
-    corners = [(x + dx, y + dy), (x + w + dx, y + dy), (x + w + dx, y + h + dy), (x + dx, y + h + dy)]
+    corners = [
+        (x + dx, y + dy),
+        (x + w + dx, y + dy),
+        (x + w + dx, y + h + dy),
+        (x + dx, y + h + dy),
+    ]
     ax.add_patch(Polygon(corners, closed=True, **style))
     return corners
 

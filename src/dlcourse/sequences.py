@@ -1,8 +1,9 @@
 """Generated sequence data for the recurrent-networks chapter, and the small tools to feed it.
 
 - text: ``build_vocab``, ``encode`` (words to left-padded ids), ``bag_of_words`` (word counts,
-  the order thrown away) and ``one_hot``; the reviews themselves come from
-  ``dlcourse.data.toy_reviews``, where "not" flips the sentiment;
+  the order thrown away) and ``one_hot``; ``order_reviews``, whose sentiment only the order of
+  the words tells (the simpler ``dlcourse.data.toy_reviews``, where "not" flips the sentiment,
+  is a function of the counts);
 - memory: ``first_symbol`` (name the first symbol of a long random sequence) and
   ``random_symbols`` (sequences to memorise);
 - time series: ``seasonal_series`` (a noisy periodic signal) and ``windows`` (cut it into
@@ -18,11 +19,13 @@ import numpy as np
 from dlcourse.checks import (
     check_array,
     check_count,
+    check_int,
     check_real,
     check_seed,
     check_size,
     describe,
 )
+from dlcourse.data import REVIEW_WORDS
 
 __all__ = [
     "PAD",
@@ -31,6 +34,7 @@ __all__ = [
     "encode",
     "first_symbol",
     "one_hot",
+    "order_reviews",
     "random_symbols",
     "seasonal_series",
     "windows",
@@ -136,6 +140,42 @@ def one_hot(ids, num_classes: int) -> np.ndarray:
         )
     check_size("the one-hot array (ids.size * num_classes)", ids.size * num_classes)
     return np.eye(num_classes, dtype=np.float32)[ids]
+
+
+def order_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Reviews whose sentiment only the order of their words tells.
+
+    Each holds one positive and one negative adjective (``dlcourse.data.REVIEW_WORDS``), one of
+    them negated, in one of two forms, equally often:
+
+    - ``"the <subject> was <kept> not <dropped>[ <ending>]"`` ("good not bad"),
+    - ``"the <subject> was not <dropped> but <kept>[ <ending>]"`` ("not bad but good").
+
+    The label is 1 when the kept adjective is positive, else 0. Swapping the two adjectives
+    keeps every word, hence the bag of words, and flips the label; both orders are equally
+    likely, so no function of the word counts beats a coin toss on new reviews.
+
+    Args:
+        n: number of reviews, from 1 to 10**6.
+        seed: seed of the generator.
+
+    Returns:
+        ``(texts, labels)``: n strings of 6 to 9 words, and int64 labels (n,) of 0 or 1.
+    """
+    # Built one by one in Python, as toy_reviews: a million reviews take seconds.
+    n, seed = check_int("n", n, min=1, max=10**6), check_seed("seed", seed)
+    rng = np.random.default_rng(seed)
+    words = REVIEW_WORDS
+    texts, labels = [], np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        good, bad = rng.choice(words["positive"]), rng.choice(words["negative"])
+        positive = bool(rng.random() < 0.5)
+        kept, dropped = (good, bad) if positive else (bad, good)
+        subject, ending = rng.choice(words["subjects"]), rng.choice(words["endings"])
+        middle = f"{kept} not {dropped}" if rng.random() < 0.5 else f"not {dropped} but {kept}"
+        texts.append(f"the {subject} was {middle}{ending}")
+        labels[i] = int(positive)
+    return texts, labels
 
 
 # ---- memory ----------------------------------------------------------------------------
