@@ -1,5 +1,5 @@
-"""Pictures for the recurrent-networks chapter: a cell unrolled through time, and gradient
-norms step by step.
+"""Pictures for the recurrent-networks chapter: a cell unrolled through time, gradient norms
+step by step, and named curves against a common axis.
 
 Each function draws on the axes it is given and returns them; the chapter calls it in one line.
 """
@@ -10,9 +10,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from dlcourse.checks import check_array, check_instance, describe
+from dlcourse.checks import check_array, check_in, check_instance, check_real, describe
 
-__all__ = ["draw_unrolled", "gradient_norms"]
+__all__ = ["curves", "draw_unrolled", "gradient_norms"]
 
 MAX_STEPS_DRAWN = 8  # more cells than this do not fit side by side
 ARROW = {"arrowstyle": "->", "color": "0.3", "lw": 1.2}
@@ -74,4 +74,46 @@ def gradient_norms(ax: Axes, norms: dict, title: str = "") -> Axes:
         title=title,
     )
     ax.legend()
+    return ax
+
+
+def curves(
+    ax: Axes,
+    x,
+    ys: dict,
+    xlabel: str = "",
+    ylabel: str = "",
+    title: str = "",
+    chance: float | None = None,
+    log: str | None = None,
+) -> Axes:
+    """One line with markers per entry of ``ys`` (name -> values at ``x``), and a legend.
+
+    Args:
+        x: (n,), the common horizontal axis. ys: name -> (n,) values.
+        xlabel, ylabel, title: the axes' labels.
+        chance: draw a dotted "guessing" line at this height; None for none.
+        log: "x" or "y" for a logarithmic axis (base 2 for x); None for none.
+    """
+    check_instance("ax", ax, Axes)
+    x = check_array("x", x, ndim=1, shape="(n,)")
+    for name, text in (("xlabel", xlabel), ("ylabel", ylabel), ("title", title)):
+        check_instance(name, text, str)
+    log = check_in("log", log, (None, "x", "y"))
+    if not isinstance(ys, dict) or not ys:
+        raise TypeError(f"ys must be a non-empty dict name -> values; got {describe(ys)}")
+    for name, values in ys.items():
+        check_instance("a name in ys", name, str)
+        values = check_array(f"ys[{name!r}]", values, ndim=1, shape="(n,)")
+        if len(values) != len(x):
+            raise ValueError(f"ys[{name!r}] must have len(x) = {len(x)} values; got {len(values)}")
+        ax.plot(x, values, "o-", label=name)
+    if chance is not None:
+        ax.axhline(check_real("chance", chance), color="gray", ls=":", label="guessing")
+    if log == "x":
+        ax.set_xscale("log", base=2)
+    elif log == "y":
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
     return ax
