@@ -3012,3 +3012,165 @@ def test_odd_arguments_raise_a_clear_error_or_give_a_right_answer(recipe, data):
     value = data.draw(recipe.args[name][1].odd(), label=name)
     problem = outcome(recipe, name, value, must_raise=False)
     assert problem is None, f"{label(recipe)}: {problem}"
+
+
+# --- added by cnnrnn ---------------------------------------------------------------------------
+# sequences.order_reviews, cnn_plot and rnn_plot. Registered after the collections above were
+# built from RECIPES, so this block adds its recipes to them too.
+from dlcourse import cnn_plot, rnn_plot  # noqa: E402
+
+_FIRST_CNNRNN = len(RECIPES)
+register(sequences.order_reviews, n=(40, Count(1)), seed=(0, SEED))
+
+TITLES_KIND = Other(bad_values=(3, ["t"], b"t"))
+AX_KIND = (Fresh(axes), Instance())
+register(
+    cnn_plot.image_grid,
+    ok=accept_any,
+    images=(
+        [np.eye(3), np.ones((2, 4))],
+        Other(
+            bad_values=(
+                None,
+                "abc",
+                3,
+                [],
+                [np.zeros(4)],
+                [np.zeros((2, 2, 4))],
+                [[np.full((2, 2), NAN)]],
+                [[np.zeros((2, 2))], "x"],
+                np.zeros((2, 2, 2, 2)),
+                [np.zeros((2, 2))] * 65,
+            )
+        ),
+    ),
+    titles=(
+        ["a", "b"],
+        Other(bad_values=("ab", ["a"], [1, 2], 3, [["a", "b"]]), optional=True),
+    ),
+    cmaps=("gray_r", Other(bad_values=("no such map", 3, None, ["gray", "gray"], [3]))),
+    size=(1.7, Real(min=0.5, max=5.0)),
+)
+register(
+    cnn_plot.draw_grid,
+    ok=accept_any,
+    ax=AX_KIND,
+    values=(np.arange(4.0).reshape(2, 2), Array(ndims=(2,), like=np.arange(4.0).reshape(2, 2))),
+    title=("t", TITLES_KIND),
+    box=(
+        (0, 0, 1, 1),
+        Other(
+            bad_values=(
+                "b",
+                (0, 0, 1),
+                (0, 0, 0, 1),
+                (-1, 0, 1, 1),
+                (0, 0, 1.5, 1),
+                (0, 0, True, 1),
+            ),
+            optional=True,
+        ),
+    ),
+    cmap=("Blues", Other(bad_values=("no such map", 3, None))),
+)
+register(
+    cnn_plot.draw_windows,
+    ok=accept_any,
+    ax=AX_KIND,
+    size=(5, Count(1)),
+    kernel=(3, Count(1)),
+    stride=(2, Count(1)),
+    padding=(1, Count(0)),
+)
+register(
+    cnn_plot.draw_filter_stack,
+    ok=accept_any,
+    ax=AX_KIND,
+    channels=(3, Count(1)),
+    kernel=(3, Count(1)),
+    side=(7, Count(1)),
+)
+register(
+    rnn_plot.draw_unrolled,
+    ok=accept_any,
+    ax=AX_KIND,
+    xs=(
+        np.array([[1.0], [-0.5]]),
+        Other(
+            bad_values=(
+                None,
+                "x",
+                np.zeros(2),
+                np.zeros((2, 2)),
+                np.zeros((9, 1)),
+                np.full((2, 1), NAN),
+            )
+        ),  # fmt: skip
+    ),
+    hs=(
+        np.zeros((3, 2)),
+        Other(
+            bad_values=(
+                None,
+                "h",
+                np.zeros((2, 2)),
+                np.zeros((3, 3)),
+                np.zeros(6),
+                np.full((3, 2), INF),
+            )
+        ),  # fmt: skip
+    ),
+)
+register(
+    rnn_plot.gradient_norms,
+    ok=accept_any,
+    ax=AX_KIND,
+    norms=(
+        {"a": np.ones(3)},
+        Other(
+            bad_values=(
+                None,
+                {},
+                [np.ones(3)],
+                {"a": np.zeros(3)},
+                {"a": "x"},
+                {3: np.ones(3)},
+                {"a": np.ones((2, 2))},
+                {"a": [NAN, 1.0]},
+            )
+        ),
+    ),
+    title=("t", TITLES_KIND),
+)
+register(
+    rnn_plot.curves,
+    ok=accept_any,
+    ax=AX_KIND,
+    x=(np.arange(3.0), Array(ndims=(1,), like=np.arange(3.0))),
+    ys=(
+        {"a": np.ones(3)},
+        Other(
+            bad_values=(
+                None,
+                {},
+                [1.0],
+                {"a": np.ones(2)},
+                {"a": "x"},
+                {1: np.ones(3)},
+                {"a": np.full(3, NAN)},
+            )
+        ),
+    ),
+    xlabel=("x", TITLES_KIND),
+    ylabel=("y", TITLES_KIND),
+    title=("t", TITLES_KIND),
+    chance=(None, Real(optional=True)),
+    log=(None, Choice((None, "x", "y"))),
+)
+for _recipe in RECIPES[_FIRST_CNNRNN:]:
+    REGISTRY[_recipe.target] = _recipe
+    if _recipe.fuzzable():
+        FUZZED.append(_recipe)
+        if odd_arguments(_recipe):
+            WITH_ODD.append(_recipe)
+# --- end of the block added by cnnrnn -----------------------------------------------------------

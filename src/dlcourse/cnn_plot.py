@@ -59,7 +59,7 @@ def _rows(images, titles, cmaps):
     if not isinstance(cmaps, (list, tuple)) or len(cmaps) != len(rows):
         raise ValueError(f"cmaps must be one colour map name, or one per row; got {cmaps!r}")
     for i, cmap in enumerate(cmaps):
-        if cmap not in plt.colormaps():
+        if not isinstance(cmap, str) or cmap not in plt.colormaps():
             raise ValueError(f"cmaps[{i}] must name a matplotlib colour map; got {cmap!r}")
     return rows, titles, cmaps
 
@@ -109,6 +109,8 @@ def draw_grid(ax: Axes, values, title: str = "", box=None, cmap: str = "Blues") 
     if values.size > MAX_CELLS:
         raise ValueError(f"values must have at most {MAX_CELLS} cells; got {values.shape}")
     check_instance("title", title, str)
+    if not isinstance(cmap, str) or cmap not in plt.colormaps():
+        raise ValueError(f"cmap must name a matplotlib colour map; got {describe(cmap)}")
     ax.imshow(values, cmap=cmap, vmin=values.min() - 1, vmax=values.max() + 1)
     for (r, c), v in np.ndenumerate(values):
         ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=10)
