@@ -49,4 +49,6 @@ register(
     horizon=(1, Count(1)),
 )
 
+register(sequences.order_reviews, n=(40, Count(1)), seed=(0, SEED))
+
 globals().update(RECIPES.tests())  # this file's tests: see registry.py
