@@ -11,6 +11,9 @@ from bad_input.values import IMAGES, NON_NEGATIVE
 from dlcourse import autoencoders
 
 RECIPES = Registry()
+HIDDEN = Other(
+    bad_values=(None, 4, "4", [0], [-1], [2.5], [True], [10**9]), odd_values=((), [1, 1])
+)
 register = RECIPES.register
 
 WIDTHS = Other(
@@ -89,6 +92,13 @@ register(
     model=(AE, Other(bad_values=(None, 3, "m", np.zeros(3), AE.encoder))),
     X=(IMAGES[:, :6], Array(like=IMAGES[:, :6])),
     target=(None, Array(like=IMAGES[:, :6], optional=True)),
+)
+
+register(
+    autoencoders.check_widths,
+    name=("hidden", Other(bad_values=(None, 3))),
+    sizes=((4, 2), Other(bad_values=HIDDEN.bad_values[:-1], odd_values=HIDDEN.odd_values)),
+    names={"sizes": "hidden"},  # the error names the argument the caller checks
 )
 
 globals().update(RECIPES.tests())  # this file's tests: see registry.py

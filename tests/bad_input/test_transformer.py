@@ -44,9 +44,21 @@ register(
 )
 register(
     transformer.Block.forward,
-    call=lambda self, x, mask, need_weights: self(x, mask, need_weights),
+    call=lambda self, x, mask, need_weights, is_causal, cache: self(
+        x, mask, need_weights, is_causal, cache
+    ),
     self=(transformer.Block(8, 2), Opaque()),
-    x=(torch.randn(2, 5, 8), Other(bad_values=(*STREAM.bad_values, torch.zeros(5, 8)))),
+    x=(
+        torch.randn(2, 5, 8),
+        Other(
+            bad_values=(
+                *STREAM.bad_values,
+                torch.zeros(5, 8),
+                torch.zeros(2, 0, 8),
+                torch.zeros(2, 5, 8, dtype=torch.float64),
+            )
+        ),
+    ),
     mask=(
         attention.causal_mask(5),
         Other(
@@ -54,6 +66,8 @@ register(
         ),
     ),
     need_weights=(False, Flag()),
+    is_causal=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", []), optional=True)),
 )
 register(
     transformer.GPTConfig,
@@ -66,6 +80,7 @@ register(
     bias=(True, Flag()),
     positions=("learned", Choice(("learned", "sinusoidal"))),
     norm_first=(True, Flag()),
+    tie_weights=(False, Flag()),
     ok=accept_any,
 )
 
@@ -104,16 +119,18 @@ TOKENS = Other(
         torch.zeros(4, dtype=torch.int64),
         torch.zeros(2, 9, dtype=torch.int64),
         torch.zeros(0, 4, dtype=torch.int64),
-        torch.tensor([[0, 11]]),
-        torch.tensor([[-1, 0]]),
     ),
 )
+# Ids out of [0, vocab_size): forward does not read the data to check them (a GPU would wait on
+# every call); nn.Embedding refuses them itself. generate checks them once per call.
+OUT_OF_VOCAB = (torch.tensor([[0, 11]]), torch.tensor([[-1, 0]]))
 register(
     transformer.GPT.forward,
-    call=lambda self, idx, need_weights: self(idx, need_weights=need_weights),
+    call=lambda self, idx, need_weights, cache: self(idx, need_weights=need_weights, cache=cache),
     self=(GPT_TINY, Opaque()),
     idx=(torch.randint(0, 11, (2, 5)), TOKENS),
     need_weights=(False, Flag()),
+    cache=(None, Other(bad_values=(3, "c", [], [attention.KVCache()] * 2), optional=True)),
 )
 register(
     transformer.GPT.generate,
@@ -124,7 +141,7 @@ register(
         Other(
             bad_values=tuple(
                 v
-                for v in TOKENS.bad_values
+                for v in (*TOKENS.bad_values, *OUT_OF_VOCAB)
                 if not (isinstance(v, torch.Tensor) and v.shape == (2, 9))
             )
         ),  # longer than block_size: fine
@@ -133,6 +150,7 @@ register(
     temperature=(1.0, POSITIVE),
     top_k=(None, Count(1, optional=True)),
     generator=(None, Other(bad_values=(3, "g", np.random.default_rng(0)), optional=True)),
+    use_cache=(True, Flag()),
 )
 register(
     transformer.GPT.num_parameters,

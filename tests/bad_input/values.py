@@ -98,3 +98,14 @@ MODULE_KIND = Other(bad_values=(None, 3, "model", lambda x: x))
 
 def accept_any(result):
     return True
+
+
+def closed(make_figure):
+    """Call a helper that makes its own figure, and close that figure."""
+
+    def call(**kwargs):
+        fig = make_figure(**kwargs)
+        plt.close(fig)
+        return fig
+
+    return call
