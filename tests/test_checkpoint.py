@@ -299,6 +299,12 @@ def test_damaged_files_are_a_value_error_naming_the_file(tmp_path):
             with pytest.raises(ValueError, match=rf"^path '{name}\.pt' .*; nothing was loaded"):
                 load()
         assert _same(before, _snapshot(fresh)), name
+    with pytest.raises(ValueError) as error:  # torch's reason, cut to its one first sentence
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "pickled.pt")
+    assert str(error.value).endswith("allowed global by default; nothing was loaded")
+    assert "GLOBAL" in str(error.value) and "Please" not in str(error.value)
+    with pytest.raises(ValueError, match="^path 'empty.pt' .* weights_only=True: EOFError; "):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "empty.pt")  # no words: its type
     with pytest.raises(ValueError, match=r"^path 'tensor\.pt' must hold a state_dict .*got Tensor"):
         checkpoint.load_state_dict_checked(fresh, tmp_path / "tensor.pt")
     with pytest.raises(
