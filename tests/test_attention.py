@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlcourse.attention import (
+    KVCache,
+    MultiHeadCrossAttention,
     MultiHeadSelfAttention,
     causal_mask,
     padding_mask,
@@ -283,9 +285,9 @@ def test_mhsa_rejects_bad_arguments():
     with pytest.raises(ValueError, match="num_heads must be an integer >= 1; got 0"):
         MultiHeadSelfAttention(8, 0)
     layer = MultiHeadSelfAttention(8, 2)
-    with pytest.raises(ValueError, match=r"\(B, T, d_model=8\); got \(2, 5, 6\)"):
+    with pytest.raises(ValueError, match=r"\(B >= 1, T >= 1, d_model=8\); got \(2, 5, 6\)"):
         layer(torch.zeros(2, 5, 6))
-    with pytest.raises(ValueError, match=r"\(B, T, d_model=8\); got \(5, 8\)"):
+    with pytest.raises(ValueError, match=r"\(B >= 1, T >= 1, d_model=8\); got \(5, 8\)"):
         layer(torch.zeros(5, 8))
     x = torch.zeros(2, 5, 8)
     for need_weights in (True, False):
@@ -293,3 +295,123 @@ def test_mhsa_rejects_bad_arguments():
             layer(x, torch.ones(2, 5, dtype=torch.bool), need_weights=need_weights)
         with pytest.raises(ValueError, match="bool tensor .*torch.int64"):
             layer(x, torch.ones(5, 5, dtype=torch.int64), need_weights=need_weights)
+
+
+# --- the causal flag, the cache, cross-attention, dtypes ------------------------------------
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_is_causal_equals_the_causal_mask(need_weights):
+    ours, ref = _pair(d_model=12, heads=3)
+    x = torch.randn(2, 6, 12, dtype=torch.float64)
+    out, _ = ours(x, is_causal=True, need_weights=need_weights)
+    ref_out, _ = ref(x, x, x, attn_mask=~causal_mask(6))
+    torch.testing.assert_close(out, ref_out, **TOL)
+    pad = padding_mask([6, 3], 6)  # combined with a padding mask
+    out, _ = ours(x, pad, is_causal=True, need_weights=need_weights)
+    torch.testing.assert_close(out, ours(x, pad & causal_mask(6))[0], **TOL)
+
+
+def test_the_fused_causal_path_passes_no_mask_to_torch(monkeypatch):
+    calls = []
+    real = F.scaled_dot_product_attention
+
+    def spy(q, k, v, attn_mask=None, is_causal=False, **kwargs):
+        calls.append((attn_mask, is_causal))
+        return real(q, k, v, attn_mask=attn_mask, is_causal=is_causal, **kwargs)
+
+    monkeypatch.setattr(F, "scaled_dot_product_attention", spy)
+    layer = MultiHeadSelfAttention(8, 2)
+    layer(torch.randn(2, 5, 8), is_causal=True, need_weights=False)
+    assert calls == [(None, True)]  # no (T, T) mask in memory: the kernel knows "causal"
+
+
+def test_a_cache_gives_the_same_output_as_the_whole_sequence():
+    ours, _ = _pair(d_model=12, heads=3)
+    x = torch.randn(2, 7, 12, dtype=torch.float64)
+    whole, _ = ours(x, is_causal=True)
+    for need_weights in (True, False):
+        cache = KVCache()
+        parts = [ours(x[:, :4], is_causal=True, cache=cache, need_weights=need_weights)[0]]
+        for t in range(4, 7):
+            parts.append(ours(x[:, t : t + 1], is_causal=True, cache=cache)[0])
+        torch.testing.assert_close(torch.cat(parts, 1), whole, **TOL)
+        assert cache.length == 7 and cache.k.shape == (2, 3, 7, 4)
+    cache = KVCache()  # two new positions at once after three: the offset causal mask
+    ours(x[:, :3], is_causal=True, cache=cache)
+    two, weights = ours(x[:, 3:5], is_causal=True, cache=cache)
+    torch.testing.assert_close(two, whole[:, 3:5], **TOL)
+    assert weights.shape == (2, 3, 2, 5) and (weights[..., 0, 4] == 0).all()
+
+
+def test_kv_cache_refuses_mismatched_keys():
+    cache = KVCache()
+    k = torch.zeros(2, 3, 4, 5)
+    with pytest.raises(ValueError, match="the same for k and v"):
+        cache.append(k, torch.zeros(2, 3, 5, 5))
+    cache.append(k, k)
+    with pytest.raises(ValueError, match=r"k must match the cached keys \(2, 3, 4, 5\)"):
+        cache.append(torch.zeros(1, 3, 1, 5), torch.zeros(1, 3, 1, 5))
+    with pytest.raises(TypeError, match="k must have the cache's dtype torch.float32"):
+        cache.append(k.double(), k.double())
+    assert cache.length == 4
+
+
+def test_cross_attention_equals_torch():
+    torch.manual_seed(0)
+    ours = MultiHeadCrossAttention(8, 2).double()
+    ref = nn.MultiheadAttention(8, 2, batch_first=True).double()
+    with torch.no_grad():
+        for proj, w, b in zip(
+            (ours.q_proj, ours.k_proj, ours.v_proj),
+            ref.in_proj_weight.chunk(3),
+            ref.in_proj_bias.chunk(3),
+            strict=True,
+        ):
+            proj.weight.copy_(w)
+            proj.bias.copy_(b)
+        ours.out_proj.load_state_dict(ref.out_proj.state_dict())
+    x = torch.randn(2, 3, 8, dtype=torch.float64)  # 3 queries
+    context = torch.randn(2, 6, 8, dtype=torch.float64)  # 6 keys and values
+    pad = padding_mask([6, 4], 6)
+    for mask, kwargs in ((None, {}), (pad, {"key_padding_mask": ~pad[:, 0, 0]})):
+        for need_weights in (True, False):
+            out, weights = ours(x, context, mask, need_weights=need_weights)
+            ref_out, ref_w = ref(x, context, context, average_attn_weights=False, **kwargs)
+            torch.testing.assert_close(out, ref_out, **TOL)
+            if need_weights:
+                assert weights.shape == (2, 2, 3, 6)
+                torch.testing.assert_close(weights, ref_w, **TOL)
+    with pytest.raises(ValueError, match=r"context must have shape \(B >= 1, T >= 1, d_model=8\)"):
+        ours(x, context[..., :4])
+    with pytest.raises(ValueError, match="x and context must hold the same number"):
+        ours(x, context[:1])
+    with pytest.raises(TypeError, match="context must"):
+        ours(x, None)
+
+
+def test_other_dtypes_and_empty_sequences_are_named():
+    q = torch.randn(2, 3, 4)
+    with pytest.raises(TypeError, match="k must have q's dtype torch.float32; got torch.float64"):
+        scaled_dot_product_attention(q, q.double(), q)
+    with pytest.raises(
+        TypeError, match="q must hold floating-point numbers; got dtype torch.int64"
+    ):
+        scaled_dot_product_attention(q.long(), q, q)
+    layer = MultiHeadSelfAttention(8, 2)
+    with pytest.raises(TypeError, match="x must have the layer's dtype torch.float32"):
+        layer(torch.zeros(2, 5, 8, dtype=torch.float64))
+    with pytest.raises(TypeError, match="x must hold floating-point numbers"):
+        layer(torch.zeros(2, 5, 8, dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"x must have shape .*; got \(2, 0, 8\)"):
+        layer(torch.zeros(2, 0, 8))
+    with pytest.raises(ValueError, match=r"x must have shape .*; got \(0, 5, 8\)"):
+        layer(torch.zeros(0, 5, 8))
+
+
+def test_nan_propagates_and_is_not_scanned_for():
+    layer = MultiHeadSelfAttention(8, 2)
+    x = torch.randn(1, 4, 8)
+    x[0, 2, 3] = float("nan")
+    out, _ = layer(x)
+    assert torch.isnan(out).all()  # every position attends to the NaN one: as in torch

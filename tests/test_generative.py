@@ -250,6 +250,28 @@ def test_vae_loss_bad_shapes():
         generative.reparameterise(np.zeros((3, 2)), mu)
 
 
+def test_vae_loss_refuses_targets_outside_0_1_and_lets_nan_through():
+    logits, mu = torch.zeros(3, 4), torch.zeros(3, 2)
+    for bad in (-0.1, 1.5):
+        x = torch.full((3, 4), 0.5)
+        x[1, 2] = bad
+        with pytest.raises(ValueError, match=rf"x must hold targets in \[0, 1\].*{bad:g}"):
+            generative.vae_loss(logits, x, mu, mu)
+    x = torch.full((3, 4), 0.5)
+    x[0, 0] = float("nan")  # not scanned for (docs/notation.md, "Bad values"): it propagates
+    assert torch.isnan(generative.vae_loss(logits, x, mu, mu)[0])
+    binary = (torch.rand(3, 4) > 0.5).float()  # the ends themselves are fine
+    assert torch.isfinite(generative.vae_loss(logits, binary, mu, mu)[0])
+
+
+def test_check_widths_names_the_argument():
+    assert autoencoders.check_widths("hidden", (4, 2)) == [4, 2]
+    with pytest.raises(ValueError, match=r"hidden\[1\] must be an integer >= 1; got 0"):
+        autoencoders.check_widths("hidden", [4, 0])
+    with pytest.raises(TypeError, match="hidden must be a list of layer widths"):
+        autoencoders.check_widths("hidden", "4")
+
+
 def test_vae_shapes_sampling_and_bad_input():
     torch.manual_seed(0)
     vae = VAE(64, latent=3, hidden=(16,))

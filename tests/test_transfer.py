@@ -75,7 +75,7 @@ def test_a_missing_file_pretrains_with_a_message(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(transfer, "pretrain", lambda: made.append(1) or transfer.SmallResNet())
     transfer.pretrained(tmp_path / "absent.pt")
     assert made and "pretraining now" in capsys.readouterr().out
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ValueError, match="path must be an existing weights file"):
         transfer.load_weights(transfer.SmallResNet(), tmp_path / "absent.pt", None)
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from dlcourse.attention import causal_mask
+from dlcourse.attention import KVCache, causal_mask
 from dlcourse.transformer import GPT, Block, GPTConfig, lm_loss, sinusoidal_positions
 
 TOL = dict(atol=1e-6, rtol=1e-6)
@@ -156,14 +156,137 @@ def test_gpt_sinusoidal_positions_have_no_parameters():
 
 def test_gpt_rejects_bad_token_ids():
     model = _gpt()
-    with pytest.raises(ValueError, match=r"shape \(B, T\); got torch.float32"):
+    with pytest.raises(ValueError, match=r"shape \(B >= 1, T\); got torch.float32"):
         model(torch.zeros(1, 4))
-    with pytest.raises(ValueError, match=r"shape \(B, T\); got torch.int64 \(4,\)"):
+    with pytest.raises(ValueError, match=r"shape \(B >= 1, T\); got torch.int64 \(4,\)"):
         model(torch.zeros(4, dtype=torch.int64))
     with pytest.raises(ValueError, match=r"T must be in \[1, block_size=8\]; got 9"):
         model(torch.zeros(1, 9, dtype=torch.int64))
-    with pytest.raises(ValueError, match=r"\[0, vocab_size=11\); got min 0, max 11"):
+    # The ids' values are not read by forward (that would wait for a GPU on every call):
+    # nn.Embedding itself refuses an id out of range, on the CPU with an IndexError.
+    with pytest.raises(IndexError):
         model(torch.tensor([[0, 11]]))
+
+
+def _scalar_reads(fn):
+    """The ops of ``fn()`` that copy a value from a tensor to Python (a GPU would wait)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    seen = []
+
+    class Record(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            seen.append(str(func))
+            return func(*args, **(kwargs or {}))
+
+    with Record():
+        fn()
+    return [
+        op for op in seen if "local_scalar_dense" in op or op.startswith(("aten.min", "aten.max"))
+    ]
+
+
+def test_forward_and_a_cached_step_read_no_value_from_the_data():
+    model = _gpt()
+    idx = torch.randint(0, 11, (2, 8))
+    assert _scalar_reads(lambda: model(idx)) == []
+    assert _scalar_reads(lambda: model(idx, need_weights=True)) == []
+    caches = [KVCache() for _ in model.blocks]
+    assert _scalar_reads(lambda: model(idx[:, :5], cache=caches)) == []
+    assert _scalar_reads(lambda: model(idx[:, 5:6], cache=caches)) == []
+
+
+def test_the_blocks_inside_a_gpt_do_not_check_again(monkeypatch):
+    from dlcourse import guards
+
+    calls = []
+
+    def check(layer, x):
+        calls.append(type(layer).__name__)
+        if x.ndim != 2:
+            raise ValueError(f"x must be 2-D; got {x.ndim}")
+
+    class Inner(nn.Module):
+        @guards.checked_by(check)
+        def forward(self, x):
+            return x + 1
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([Inner(), Inner()])
+
+        @guards.checked_by(check)
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    assert Outer()(torch.zeros(2, 3)).eq(2).all()
+    assert calls == ["Outer"]  # once, at the entry
+    calls.clear()
+    Inner()(torch.zeros(2, 3))
+    assert calls == ["Inner"]  # alone, a layer checks its own input
+    with pytest.raises(ValueError, match="x must be 2-D"):
+        Outer()(torch.zeros(3))
+    calls.clear()
+
+    class Boom(nn.Module):
+        @guards.checked_by(check)
+        def forward(self, x):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):  # an error inside the forward leaves no state behind
+        Boom()(torch.zeros(1, 1))
+    Inner()(torch.zeros(1, 1))
+    assert calls == ["Boom", "Inner"]
+    with pytest.raises(TypeError, match="check must be a function"):
+        guards.checked_by(3)
+
+
+@pytest.mark.parametrize("positions", ["learned", "sinusoidal"])
+@pytest.mark.parametrize("prompt", [1, 3, 8, 11])
+def test_generate_with_and_without_the_cache_draws_the_same_tokens(positions, prompt):
+    model = _gpt(positions=positions).double()
+    start = torch.randint(0, 11, (3, prompt), generator=torch.Generator().manual_seed(prompt))
+
+    def draw(use_cache):
+        g = torch.Generator().manual_seed(5)
+        return model.generate(start, 12, generator=g, use_cache=use_cache)
+
+    assert torch.equal(draw(True), draw(False))
+
+
+def test_cached_logits_equal_the_full_forward():
+    model = _gpt(n_layer=2).double().eval()
+    idx = torch.randint(0, 11, (2, 8))
+    caches = [KVCache() for _ in model.blocks]
+    steps = [model(idx[:, :3], cache=caches)] + [
+        model(idx[:, t : t + 1], cache=caches) for t in range(3, 8)
+    ]
+    torch.testing.assert_close(torch.cat(steps, 1), model(idx), **TOL)
+    assert caches[0].length == caches[1].length == 8
+    with pytest.raises(ValueError, match=r"T must be in \[1, block_size=8 - 8 cached\]; got 1"):
+        model(idx[:, :1], cache=caches)
+    with pytest.raises(TypeError, match="cache must be a list of n_layer=2 KVCache"):
+        model(idx, cache=caches[:1])
+
+
+def test_tied_weights_share_one_matrix():
+    tied = _gpt(tie_weights=True)
+    assert tied.lm_head.weight is tied.wte.weight
+    assert _gpt().num_parameters() - tied.num_parameters() == 11 * 16
+    state = tied.state_dict()
+    copy = _gpt(tie_weights=True)
+    copy.load_state_dict(state)
+    assert copy.lm_head.weight is copy.wte.weight
+
+
+def test_blocks_refuse_another_dtype_by_name():
+    with pytest.raises(TypeError, match="x must hold floating-point numbers of dtype"):
+        Block(8, 2)(torch.zeros(2, 5, 8, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"x must have shape \(B, T, n_embd=8\); got \(2, 0, 8\)"):
+        Block(8, 2)(torch.zeros(2, 0, 8))
 
 
 def test_gpt_learns_a_repeating_pattern():
@@ -230,7 +353,7 @@ def test_config_block_and_generate_name_the_bad_argument():
     config.n_layer = 2.5  # changed after it was checked: GPT checks again
     with pytest.raises(TypeError, match=r"config.n_layer must be an integer"):
         GPT(config)
-    with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., n_embd=8\)"):
+    with pytest.raises(ValueError, match=r"x must have shape \(B, T, n_embd=8\)"):
         Block(8, 2)(torch.zeros(2, 5, 7))
     with pytest.raises(ValueError, match="n_head must divide n_embd"):
         Block(8, 3)

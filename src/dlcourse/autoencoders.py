@@ -17,11 +17,10 @@ from torch import nn
 
 from dlcourse import train
 from dlcourse.checks import (
-    MAX_COUNT,
     check_array,
+    check_count,
     check_in,
     check_instance,
-    check_int,
     check_interval,
     check_real,
     check_seed,
@@ -29,25 +28,26 @@ from dlcourse.checks import (
     describe,
 )
 
-__all__ = ["Autoencoder", "GaussianNoise", "add_noise", "mlp", "reconstruction_error"]
+__all__ = [
+    "Autoencoder",
+    "GaussianNoise",
+    "add_noise",
+    "check_widths",
+    "mlp",
+    "reconstruction_error",
+]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
 OUTPUTS = {"linear": None, "sigmoid": nn.Sigmoid}
 
 
-def _positive_int(name: str, value: int) -> int:
-    return check_int(name, value, min=1, max=MAX_COUNT)
-
-
-def _choice(name: str, value: str, allowed: dict) -> str:
-    return check_in(name, value, allowed)
-
-
-def _sizes(name: str, sizes: Sequence[int]) -> list[int]:
-    """A list or tuple of layer widths, each an integer >= 1."""
+def check_widths(name: str, sizes: Sequence[int]) -> list[int]:
+    """``sizes`` as a list of layer widths (a list or tuple, each an integer >= 1), or a
+    ``TypeError``/``ValueError`` that names ``name`` (``hidden[1]``, say)."""
+    check_instance("name", name, str)
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)):
         raise TypeError(f"{name} must be a list of layer widths; got {describe(sizes)}")
-    return [_positive_int(f"{name}[{i}]", s) for i, s in enumerate(sizes)]
+    return [check_count(f"{name}[{i}]", s) for i, s in enumerate(sizes)]
 
 
 def _check_tensor(name: str, t: torch.Tensor, width: int) -> None:
@@ -71,11 +71,11 @@ def mlp(sizes: Sequence[int], activation: str = "relu", output: str = "linear") 
         activation: between layers: ``"relu"``, ``"tanh"`` or ``"leaky_relu"`` (slope 0.2).
         output: after the last layer: ``"linear"`` (nothing) or ``"sigmoid"`` (into (0, 1)).
     """
-    sizes = _sizes("sizes", sizes)
+    sizes = check_widths("sizes", sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least an input and an output size; got {sizes}")
-    activation = _choice("activation", activation, ACTIVATIONS)
-    output = _choice("output", output, OUTPUTS)
+    activation = check_in("activation", activation, ACTIVATIONS)
+    output = check_in("output", output, OUTPUTS)
     check_size(
         "the weights (sizes[i] * sizes[i + 1], summed)",
         sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True)),
@@ -113,11 +113,11 @@ class Autoencoder(nn.Module):
         output: str = "sigmoid",
     ):
         super().__init__()
-        self.n_inputs = n_inputs = _positive_int("n_inputs", n_inputs)
-        self.bottleneck = bottleneck = _positive_int("bottleneck", bottleneck)
-        hidden = _sizes("hidden", hidden)
-        activation = _choice("activation", activation, ACTIVATIONS)
-        output = _choice("output", output, OUTPUTS)
+        self.n_inputs = n_inputs = check_count("n_inputs", n_inputs)
+        self.bottleneck = bottleneck = check_count("bottleneck", bottleneck)
+        hidden = check_widths("hidden", hidden)
+        activation = check_in("activation", activation, ACTIVATIONS)
+        output = check_in("output", output, OUTPUTS)
         widths = [n_inputs, *hidden, bottleneck]
         check_size(
             "the weights for (n_inputs, *hidden, bottleneck)",

@@ -31,7 +31,6 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, Sampler, TensorDataset
 
-from dlcourse.checkpoint import is_main_process
 from dlcourse.checks import (
     MAX_COUNT,
     check_in,
@@ -41,6 +40,7 @@ from dlcourse.checks import (
     check_seed,
     check_size,
 )
+from dlcourse.device import is_main_process
 from dlcourse.train import fit
 
 __all__ = [

@@ -18,9 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlcourse.autoencoders import _positive_int, _sizes, mlp
+from dlcourse.autoencoders import check_widths, mlp
 from dlcourse.checks import (
     check_array,
+    check_count,
     check_in,
     check_instance,
     check_probability,
@@ -79,7 +80,7 @@ def _weights(what: str, widths: list[int]) -> None:
 
 
 def _n_samples(n: int, width: int) -> int:
-    n = _positive_int("n", n)
+    n = check_count("n", n)
     check_size(f"n samples of {width} numbers (n * {width})", n * width)
     return n
 
@@ -107,10 +108,14 @@ def vae_loss(
 
     reconstruction = sum over pixels of the binary cross-entropy between ``sigmoid(logits)``
     and ``x``; kl = KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum(mu^2 + sigma^2 - 1 - log sigma^2).
+    For binary ``x`` the reconstruction is -log p(x | z) of a Bernoulli decoder, in nats; for
+    greyscale ``x`` in [0, 1] it is the usual surrogate (its minimum is not 0), and the total
+    is a training objective rather than a bound on a normalised likelihood.
 
     Args:
         logits: (B, n) decoder outputs before the sigmoid.
-        x: (B, n) targets in [0, 1].
+        x: (B, n) targets in [0, 1] (checked with one reduction; outside, the cross-entropy
+            would go negative).
         mu, logvar: (B, d) the encoder's Gaussian (``logvar`` = log sigma^2).
         beta: weight of the KL term (1 gives the ELBO), in [0, 1e6].
 
@@ -122,6 +127,12 @@ def vae_loss(
     _shape("mu", mu, (logits.shape[0], "d"), nonempty=True, match="logits")
     _shape("logvar", logvar, tuple(mu.shape), match="mu")
     beta = _beta(beta)
+    low, high = torch.aminmax(x.detach())
+    if low < 0 or high > 1:  # NaN passes (and propagates): docs/notation.md, "Bad values"
+        raise ValueError(
+            f"x must hold targets in [0, 1] (pixel intensities); got values in "
+            f"[{low.item():g}, {high.item():g}]"
+        )
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
     kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1).mean()
     return reconstruction + beta * kl, reconstruction, kl
@@ -149,10 +160,10 @@ class VAE(nn.Module):
         beta: float = 1.0,
     ):
         super().__init__()
-        self.n_inputs = _positive_int("n_inputs", n_inputs)
-        self.latent = _positive_int("latent", latent)
+        self.n_inputs = check_count("n_inputs", n_inputs)
+        self.latent = check_count("latent", latent)
         self.beta = _beta(beta)
-        hidden = _sizes("hidden", hidden)
+        hidden = check_widths("hidden", hidden)
         _weights(
             "the encoder's weights (n_inputs, *hidden, 2 * latent)", [n_inputs, *hidden, 2 * latent]
         )
@@ -206,9 +217,9 @@ class Generator(nn.Module):
         output: str = "linear",
     ):
         super().__init__()
-        self.latent = latent = _positive_int("latent", latent)
-        self.n_outputs = n_outputs = _positive_int("n_outputs", n_outputs)
-        hidden = _sizes("hidden", hidden)
+        self.latent = latent = check_count("latent", latent)
+        self.n_outputs = n_outputs = check_count("n_outputs", n_outputs)
+        hidden = check_widths("hidden", hidden)
         output = check_in("output", output, ("linear", "sigmoid"))
         _weights("the weights (latent, *hidden, n_outputs)", [latent, *hidden, n_outputs])
         self.net = mlp([latent, *hidden, n_outputs], "relu", output)
@@ -229,8 +240,8 @@ class Discriminator(nn.Module):
 
     def __init__(self, n_inputs: int = 2, hidden: Sequence[int] = (128, 128)):
         super().__init__()
-        self.n_inputs = n_inputs = _positive_int("n_inputs", n_inputs)
-        hidden = _sizes("hidden", hidden)
+        self.n_inputs = n_inputs = check_count("n_inputs", n_inputs)
+        hidden = check_widths("hidden", hidden)
         _weights("the weights (n_inputs, *hidden, 1)", [n_inputs, *hidden, 1])
         self.net = mlp([n_inputs, *hidden, 1], "leaky_relu")  # leaky: fakes get a gradient
 
@@ -301,7 +312,7 @@ def gan_step(
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
     """(modes, 2) centres evenly spaced on a circle of ``radius`` around the origin."""
-    modes = _positive_int("modes", modes)
+    modes = check_count("modes", modes)
     check_size("modes (2 numbers each)", 2 * modes)
     radius = check_real("radius", radius, min=0.0)
     angles = 2 * np.pi * np.arange(modes) / modes
@@ -317,7 +328,7 @@ def ring_of_gaussians(
         ``(X (m, 2), mode (m,))``: the points and the mode each was drawn from.
     """
     std = check_real("std", std, min=0.0, min_open=True)
-    m = _positive_int("m", m)
+    m = check_count("m", m)
     check_size("m points (m * 2)", 2 * m)
     centres = ring_centres(modes, radius)
     rng = (

@@ -28,11 +28,11 @@ from torch import nn
 
 from dlcourse import checks
 from dlcourse.architectures import BasicBlock
+from dlcourse.checkpoint import load_state_dict_checked
 from dlcourse.checks import (
     MAX_COUNT,
     check_array,
     check_bool,
-    check_device,
     check_in,
     check_instance,
     check_int,
@@ -41,6 +41,7 @@ from dlcourse.checks import (
     check_size,
     describe,
 )
+from dlcourse.device import as_device
 from dlcourse.seeding import seed_everything
 
 __all__ = [
@@ -276,39 +277,11 @@ def load_weights(model: nn.Module, path: str | Path, expected_sha256: str | None
 
     The file's sha256 must equal ``expected_sha256`` (``None`` skips that check); it is read
     with ``torch.load(weights_only=True)`` (tensors only, never arbitrary objects); every key
-    and shape must match the model. On any mismatch a ``ValueError`` says what differs, and
-    ``model`` is left exactly as it was.
+    and shape must match the model. On any mismatch, a missing file included, a ``ValueError``
+    says what differs, and ``model`` is left exactly as it was. This is
+    ``dlcourse.checkpoint.load_state_dict_checked``, the package's one loader.
     """
-    check_instance("model", model, nn.Module)
-    path = _path("path", path)
-    if expected_sha256 is not None:
-        check_instance("expected_sha256", expected_sha256, str, "a hex digest (str) or None")
-    if not path.is_file():
-        raise FileNotFoundError(f"no weights file at {path}")
-    if expected_sha256 is not None:
-        actual = sha256(path)
-        if actual != expected_sha256:
-            raise ValueError(
-                f"{path.name}: sha256 {actual} does not match expected_sha256 {expected_sha256}; "
-                "nothing was loaded (re-create the file: python -m dlcourse.transfer --retrain)"
-            )
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    own = model.state_dict()
-    problems = [f"missing {k}" for k in own if k not in state]
-    problems += [f"unexpected {k}" for k in state if k not in own]
-    problems += [
-        f"{k}: file {tuple(state[k].shape)} vs model {tuple(v.shape)}"
-        for k, v in own.items()
-        if k in state and state[k].shape != v.shape
-    ]
-    if problems:
-        raise ValueError(
-            f"{path.name} does not fit model ({type(model).__name__}); nothing was loaded: "
-            + "; ".join(problems[:5])
-            + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
-        )
-    model.load_state_dict(state)
-    return model
+    return load_state_dict_checked(model, path, expected_sha256=expected_sha256)
 
 
 def pretrained(path: str | Path | None = None, expected_sha256: str | None = "default"):
@@ -356,7 +329,7 @@ def fine_tune(
     X = check_array("X", X, ndim=4, shape="(m, 1, 8, 8)", dtype=np.float32)
     epochs = check_int("epochs", epochs, min=1, max=MAX_COUNT)
     lr = check_real("lr", lr, min=0, min_open=True)
-    device = check_device("device", device)
+    device = as_device(device)
     n_classes = 5
     if method == "scratch":
         model = SmallResNet(num_classes=n_classes)

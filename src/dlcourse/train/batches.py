@@ -1,7 +1,7 @@
 """Batches in, numbers out: the data side of the training loop.
 
 ``make_loader`` wraps NumPy arrays into batches of tensors; ``evaluate`` and ``predict`` run a
-model over data in eval mode, without gradients. ``dlcourse.train`` re-exports all three.
+model over data in eval mode, without gradients. ``dlcourse.train`` exports all three.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from torch.utils.data import (
     TensorDataset,
 )
 
-from dlcourse.checks import check_array, check_bool, check_same_length
-from dlcourse.train_checks import (
-    check_model_and_loader,
-    check_target_shape,
-    check_type,
-    int_at_least,
-    model_device,
+from dlcourse.checks import (
+    check_array,
+    check_bool,
+    check_count,
+    check_instance,
+    check_same_length,
 )
+from dlcourse.train.checks import check_model_and_loader, check_targets, model_device
 
-# n_correct is the loop's helper, not part of the API.
+# n_correct and evaluate_batches are the loop's helpers, not part of the API.
 __all__ = ["evaluate", "make_loader", "predict"]
 
 
@@ -42,7 +42,7 @@ def make_loader(
     X = check_array("X", X, ndim=(1, 2, 3, 4, 5), shape="(m, ...)", dtype=None)
     y = check_array("y", y, ndim=(1, 2, 3, 4, 5), shape="(m, ...)", dtype=None)
     check_same_length("X and y", X, y)
-    batch_size = int_at_least("batch_size", batch_size, 1)
+    batch_size = check_count("batch_size", batch_size)
     shuffle = check_bool("shuffle", shuffle)
     y_dtype = torch.int64 if np.issubdtype(y.dtype, np.integer) else torch.float32
     data = TensorDataset(torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=y_dtype))
@@ -66,7 +66,6 @@ def n_correct(output: torch.Tensor, target: torch.Tensor) -> float:
     return float((pred == target.reshape(-1)).sum())
 
 
-@torch.no_grad()
 def evaluate(
     model: nn.Module, loader: DataLoader, loss_fn, device: torch.device | str | None = None
 ) -> tuple[float, float]:
@@ -83,7 +82,15 @@ def evaluate(
         model is back in the mode (train or eval) it was in.
     """
     check_model_and_loader(model, loader, loss_fn)
-    device = model_device(model, device)
+    return evaluate_batches(model, loader, loss_fn, model_device(model, device))
+
+
+@torch.no_grad()
+def evaluate_batches(
+    model: nn.Module, loader, loss_fn, device: torch.device, check: bool = True
+) -> tuple[float, float]:
+    """``evaluate`` on checked arguments (``fit`` checks them once, not every epoch);
+    ``check``: check the first batch's targets against the outputs and the loss."""
     was_training = model.training
     model.eval()  # dropout off, batch norm uses its running statistics
     total_loss, correct, count = 0.0, 0.0, 0
@@ -91,8 +98,8 @@ def evaluate(
         for xb, yb in loader:
             xb, yb = xb.to(device), yb.to(device)
             output = model(xb)
-            if count == 0:
-                check_target_shape(output, yb)
+            if count == 0 and check:
+                check_targets(output, yb, loss_fn)
             total_loss += float(loss_fn(output, yb)) * len(xb)
             correct += n_correct(output, yb)
             count += len(xb)
@@ -106,7 +113,7 @@ def predict(
     model: nn.Module, X: np.ndarray, device: torch.device | str | None = None
 ) -> np.ndarray:
     """Outputs of ``model`` in eval mode for NumPy inputs X (m, ...), as a NumPy array."""
-    check_type("model", model, nn.Module)
+    check_instance("model", model, nn.Module)
     X = check_array("X", X, ndim=(1, 2, 3, 4, 5), shape="(m, ...)")
     device = model_device(model, device)
     was_training = model.training

@@ -1,4 +1,4 @@
-"""The machinery of tests/test_bad_input.py: argument kinds, recipes and a guard against hangs.
+"""The engine of the bad-input suite (tests/bad_input/): argument kinds, recipes, a guard.
 
 An argument *kind* (a count, a real number, a 2-D array, a callable, ...) knows two families of
 values to throw at an argument of that kind:
