@@ -129,8 +129,14 @@ def test_create_app_bad_input(model):
         serving.create_app(model, "64", CLASSES)
     with pytest.raises(ValueError, match=r"input_shape\[0\] must be an integer >= 1"):
         serving.create_app(model, (0,), CLASSES)
-    with pytest.raises(ValueError, match="at least one size"):
+    with pytest.raises(ValueError, match=r"^input_shape must have at least one size; got \(\)$"):
         serving.create_app(model, (), CLASSES)
+    with pytest.raises(
+        ValueError, match=r"^input_shape \(numbers in one input\) asks for 1,0{3}(,0{3}){8} "
+    ):
+        serving.create_app(model, (10**9, 10**9, 10**9), CLASSES)  # beyond int64 too
+    with pytest.raises(ValueError, match=r"^max_body_bytes must be an integer >= 2; got 1$"):
+        serving.create_app(model, (64,), CLASSES, max_body_bytes=1)
     with pytest.raises(ValueError, match="max_rows must be an integer >= 1; got 0"):
         serving.create_app(model, (64,), CLASSES, max_rows=0)
     with pytest.raises(TypeError, match="max_body_bytes"):
