@@ -101,7 +101,7 @@ def test_load_weights_bad_input(tmp_path, model):
         serving.load_weights(3, model)
     path = tmp_path / "w.pt"
     torch.save(model.state_dict(), path)
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(TypeError, match="^model must be"):
         serving.load_weights(path, "model")
     other = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
     before = [p.clone() for p in other.parameters()]
@@ -141,12 +141,19 @@ def test_create_app_bad_input(model):
         serving.create_app(model, (64,), CLASSES, max_rows=0)
     with pytest.raises(TypeError, match="max_body_bytes"):
         serving.create_app(model, (64,), CLASSES, max_body_bytes=1.5)
-    with pytest.raises(ValueError, match="classes must be a list of class names"):
+    with pytest.raises(ValueError, match=r"^classes must be a list .*; got '0123456789' \(str"):
         serving.create_app(model, (64,), "0123456789")
+    with pytest.raises(TypeError, match=r"^classes must be a list of class names; got 3 \(int"):
+        serving.create_app(model, (64,), 3)
     with pytest.raises(TypeError, match="^model must be"):
         serving.create_app(lambda x: x, (64,))
-    with pytest.raises(ValueError, match=r"cannot take a batch of shape \(1, 63\)"):
+    with pytest.raises(ValueError, match=r"shape \(1, 63\) \(input_shape \(63,\)\): mat1 and mat2"):
         serving.create_app(model, (63,), CLASSES)
+    image = nn.Sequential(nn.Conv2d(1, 2, 3))  # an output of shape (1, 2, 5, 5), not (1, k)
+    with pytest.raises(
+        ValueError, match=r"^the model's .* must have shape \(1, k\); got \(1, 2, 5, 5\)"
+    ):
+        serving.create_app(image, (1, 7, 7))
     with pytest.raises(ValueError, match=r"max_abs must be a finite real number in \(0, 3.4"):
         serving.create_app(model, (64,), CLASSES, max_abs=1e39)
     with pytest.raises(ValueError, match=r"max_abs must be .* got 0.0"):
@@ -345,6 +352,7 @@ def test_an_input_the_model_overflows_on_gets_a_422_that_names_it():
 
 def test_every_status_the_api_sends_is_declared_in_its_openapi_schema(client):
     schema = client.get("/openapi.json").json()
+    assert schema["info"]["title"] == "dlcourse model server"
     predict = schema["paths"]["/predict"]["post"]
     declared = set(predict["responses"])
     assert declared == {"200", "400", "413", "415", "422"}
