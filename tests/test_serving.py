@@ -48,8 +48,14 @@ def X():
     return data.digits()[0].astype(np.float32)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client(model):
+    """A fresh app per test (a few ms): a mutation tool then sees which test runs which code."""
+    return TestClient(serving.create_app(model, (64,), CLASSES, max_rows=32))
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(model):
     return TestClient(serving.create_app(model, (64,), CLASSES, max_rows=32))
 
 
@@ -95,7 +101,7 @@ def test_load_weights_bad_input(tmp_path, model):
         serving.load_weights(3, model)
     path = tmp_path / "w.pt"
     torch.save(model.state_dict(), path)
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(TypeError, match="^model must be"):
         serving.load_weights(path, "model")
     other = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
     before = [p.clone() for p in other.parameters()]
@@ -119,22 +125,35 @@ def test_create_app_bad_input(model):
         match=r"output .* must have shape \(1, 3\), one logit per name in classes; got \(1, 10\)",
     ):
         serving.create_app(model, (64,), ["a", "b", "c"])
-    with pytest.raises(ValueError, match="input_shape"):
+    with pytest.raises(ValueError, match=r"^input_shape must be a tuple .* got '64' \(str\)"):
         serving.create_app(model, "64", CLASSES)
     with pytest.raises(ValueError, match=r"input_shape\[0\] must be an integer >= 1"):
         serving.create_app(model, (0,), CLASSES)
-    with pytest.raises(ValueError, match="at least one size"):
+    with pytest.raises(ValueError, match=r"^input_shape must have at least one size; got \(\)$"):
         serving.create_app(model, (), CLASSES)
+    with pytest.raises(
+        ValueError, match=r"^input_shape \(numbers in one input\) asks for 1,0{3}(,0{3}){8} "
+    ):
+        serving.create_app(model, (10**9, 10**9, 10**9), CLASSES)  # beyond int64 too
+    with pytest.raises(ValueError, match=r"^max_body_bytes must be an integer >= 2; got 1$"):
+        serving.create_app(model, (64,), CLASSES, max_body_bytes=1)
     with pytest.raises(ValueError, match="max_rows must be an integer >= 1; got 0"):
         serving.create_app(model, (64,), CLASSES, max_rows=0)
     with pytest.raises(TypeError, match="max_body_bytes"):
         serving.create_app(model, (64,), CLASSES, max_body_bytes=1.5)
-    with pytest.raises(ValueError, match="classes must be a list of class names"):
+    with pytest.raises(ValueError, match=r"^classes must be a list .*; got '0123456789' \(str"):
         serving.create_app(model, (64,), "0123456789")
-    with pytest.raises(TypeError, match="model"):
+    with pytest.raises(TypeError, match=r"^classes must be a list of class names; got 3 \(int"):
+        serving.create_app(model, (64,), 3)
+    with pytest.raises(TypeError, match="^model must be"):
         serving.create_app(lambda x: x, (64,))
-    with pytest.raises(ValueError, match=r"cannot take a batch of shape \(1, 63\)"):
+    with pytest.raises(ValueError, match=r"shape \(1, 63\) \(input_shape \(63,\)\): mat1 and mat2"):
         serving.create_app(model, (63,), CLASSES)
+    image = nn.Sequential(nn.Conv2d(1, 2, 3))  # an output of shape (1, 2, 5, 5), not (1, k)
+    with pytest.raises(
+        ValueError, match=r"^the model's .* must have shape \(1, k\); got \(1, 2, 5, 5\)"
+    ):
+        serving.create_app(image, (1, 7, 7))
     with pytest.raises(ValueError, match=r"max_abs must be a finite real number in \(0, 3.4"):
         serving.create_app(model, (64,), CLASSES, max_abs=1e39)
     with pytest.raises(ValueError, match=r"max_abs must be .* got 0.0"):
@@ -333,6 +352,7 @@ def test_an_input_the_model_overflows_on_gets_a_422_that_names_it():
 
 def test_every_status_the_api_sends_is_declared_in_its_openapi_schema(client):
     schema = client.get("/openapi.json").json()
+    assert schema["info"]["title"] == "dlcourse model server"
     predict = schema["paths"]["/predict"]["post"]
     declared = set(predict["responses"])
     assert declared == {"200", "400", "413", "415", "422"}
@@ -441,8 +461,8 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @FUZZ
 @given(body=json_values | near_misses | st.fixed_dictionaries({"inputs": json_values}))
-def test_fuzzed_json_never_gets_a_5xx(client, body):
-    r = client.post("/predict", content=json.dumps(body).encode(), headers=JSON)  # NaN too
+def test_fuzzed_json_never_gets_a_5xx(fuzz_client, body):
+    r = fuzz_client.post("/predict", content=json.dumps(body).encode(), headers=JSON)  # NaN too
     assert r.status_code < 500, r.text
     if r.status_code != 200:
         assert isinstance(r.json()["detail"], str) and 400 <= r.status_code < 500
@@ -450,8 +470,8 @@ def test_fuzzed_json_never_gets_a_5xx(client, body):
 
 @FUZZ
 @given(body=st.binary(max_size=300), content_type=st.sampled_from(["application/json", "x/y"]))
-def test_fuzzed_bytes_never_get_a_5xx(client, body, content_type):
-    r = client.post("/predict", content=body, headers={"content-type": content_type})
+def test_fuzzed_bytes_never_get_a_5xx(fuzz_client, body, content_type):
+    r = fuzz_client.post("/predict", content=body, headers={"content-type": content_type})
     assert 400 <= r.status_code < 500 or r.status_code == 200, r.text
 
 

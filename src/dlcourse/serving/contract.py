@@ -19,14 +19,12 @@ def request_model(input_shape: tuple[int, ...], max_rows: int, max_abs: float):
     from annotated_types import Len
     from pydantic import BaseModel, ConfigDict, Field
 
-    element: Any = Annotated[
-        float, Field(strict=True, allow_inf_nan=False, ge=-max_abs, le=max_abs)
-    ]
+    element: Any = Annotated[float, Field(allow_inf_nan=False, ge=-max_abs, le=max_abs)]
     for size in reversed(input_shape):
         element = Annotated[list[element], Len(size, size)]
 
     class PredictRequest(BaseModel):
-        model_config = ConfigDict(extra="forbid", strict=True)
+        model_config = ConfigDict(extra="forbid", strict=True)  # strict: no "1" for 1.0
         inputs: Annotated[list[element], Len(1, max_rows)]
 
     return PredictRequest
@@ -83,7 +81,7 @@ def _json_kind(error: dict) -> str:
     value = error.get("input")
     kinds = {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
              dict: "object", type(None): "null"}  # fmt: skip
-    name = kinds.get(type(value), type(value).__name__)
+    name = kinds[type(value)]  # the input of a body that json.loads read: a JSON type
     if name in ("array", "object", "null"):
         return name
     if isinstance(value, int):
