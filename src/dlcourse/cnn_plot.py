@@ -95,7 +95,8 @@ def image_grid(images, titles=None, cmaps: str | list[str] = "gray_r", size: flo
     for row, row_titles, cmap, row_axes in zip(rows, titles, cmaps, axes, strict=True):
         for image, title, ax in zip(row, row_titles, row_axes, strict=False):
             limit = np.abs(image).max() or 1.0
-            limits = {"vmin": -limit, "vmax": limit} if cmap in DIVERGING else {}
+            centred = image.ndim == 2 and cmap in DIVERGING  # colour images keep their values
+            limits = {"vmin": -limit, "vmax": limit} if centred else {}
             ax.imshow(image, cmap=cmap, **limits)
             ax.set_title(title, fontsize=9)
     return fig
