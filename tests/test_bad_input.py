@@ -3012,3 +3012,24 @@ def test_odd_arguments_raise_a_clear_error_or_give_a_right_answer(recipe, data):
     value = data.draw(recipe.args[name][1].odd(), label=name)
     problem = outcome(recipe, name, value, must_raise=False)
     assert problem is None, f"{label(recipe)}: {problem}"
+
+
+# --- added by mid (chapters 06-10): new public functions ---------------------------------------
+# Registered after the lists above were built, so the block adds its recipes to each of them.
+_MID_FIRST = len(RECIPES)
+register(
+    optim.AdamW,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    betas=((0.9, 0.999), Other(bad_values=(None, 0.9, (0.9,), (1.0, 0.9), (0.9, -0.1)))),
+    eps=(1e-8, RATE),
+    weight_decay=(1e-2, RATE),
+    bias_correction=(True, Flag()),
+)
+for _recipe in RECIPES[_MID_FIRST:]:
+    REGISTRY[_recipe.target] = _recipe
+    if _recipe.fuzzable():
+        FUZZED.append(_recipe)
+        if odd_arguments(_recipe):
+            WITH_ODD.append(_recipe)
+# --- end of the block added by mid -------------------------------------------------------------
