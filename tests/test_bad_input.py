@@ -3026,6 +3026,21 @@ register(
     weight_decay=(1e-2, RATE),
     bias_correction=(True, Flag()),
 )
+register(
+    metrics.binomial_ci,
+    successes=(80, Count(0)),
+    n=(100, Count(1, capped=False)),
+    level=(0.95, Real(min=0.0, max=1.0, min_open=True, max_open=True)),
+)
+register(
+    metrics.bootstrap_ci,
+    metric=(metrics.accuracy, Func()),
+    y_true=(CLASSES, Labels()),
+    y_pred=(np.array([0, 1, 1, 2]), Array(ndims=(1,), like=np.array([0.0, 1.0, 1.0, 2.0]))),
+    n_resamples=(50, Count(1)),
+    level=(0.9, Real(min=0.0, max=1.0, min_open=True, max_open=True)),
+    seed=(0, SEED),
+)
 for _recipe in RECIPES[_MID_FIRST:]:
     REGISTRY[_recipe.target] = _recipe
     if _recipe.fuzzable():
