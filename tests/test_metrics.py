@@ -249,7 +249,8 @@ def test_wilson_interval_covers_the_true_proportion_about_95_percent_of_the_time
     rng = np.random.default_rng(0)
     for p, n in [(0.9, 300), (0.5, 50), (0.02, 500)]:
         draws = rng.binomial(n, p, size=4000)
-        covered = np.mean([lo <= p <= hi for lo, hi in (metrics.binomial_ci(int(k), n) for k in draws)])
+        intervals = [metrics.binomial_ci(int(k), n) for k in draws]
+        covered = np.mean([lo <= p <= hi for lo, hi in intervals])
         assert 0.93 < covered < 0.97, (p, n, covered)
 
 

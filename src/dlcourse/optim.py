@@ -1,9 +1,9 @@
 """Gradient-descent optimizers written from their update rules, as `torch.optim.Optimizer`s.
 
 Each class follows the lecture's formula and, step for step, its `torch.optim` counterpart
-(`SGD`, `Adagrad`, `RMSprop`, `Adam`, `AdamW`): same state, same order of operations, same numbers. None
-of them calls torch's optimizers; the base class `Optimizer` only supplies the bookkeeping
-(parameter groups, `zero_grad`, `state_dict`).
+(`SGD`, `Adagrad`, `RMSprop`, `Adam`, `AdamW`): same state, same order of operations, same
+numbers. None of them calls torch's optimizers; the base class `Optimizer` only supplies the
+bookkeeping (parameter groups, `zero_grad`, `state_dict`).
 
 Notation: ``g`` is the gradient of the loss with respect to a parameter ``p``, ``lr`` the
 learning rate; every update is element-wise, so each parameter entry gets its own step.
