@@ -85,5 +85,14 @@ register(
         ),
     ),
 )
+register(
+    optim.AdamW,
+    params=(Fresh(params), PARAMS),
+    lr=(0.1, RATE),
+    betas=((0.9, 0.999), Other(bad_values=(None, 0.9, (0.9,), (1.0, 0.9), (0.9, -0.1)))),
+    eps=(1e-8, RATE),
+    weight_decay=(1e-2, RATE),
+    bias_correction=(True, Flag()),
+)
 
 globals().update(RECIPES.tests())  # this file's tests: see registry.py
