@@ -2473,6 +2473,7 @@ register(
     rotations=(False, Flag()),
     jitter=(True, Flag()),
     seed=(0, SEED),
+    turn_labels=(True, Flag()),
 )
 register(
     transfer.target_task,
@@ -2515,7 +2516,7 @@ register(
     y=(np.arange(5), Labels()),
     epochs=(1, Other(bad_values=tuple(Count(1).bad()))),
     lr=(3e-3, POSITIVE),
-    device=("cpu", Other(bad_values=(None, 3, "gpu0", ["cpu"]))),
+    device=("cpu", Other(bad_values=(3, "gpu0", ["cpu"]))),  # None: the best device
     amp=(False, AMP),  # train.fit's
     ok=accept_any,
 )
@@ -2847,11 +2848,11 @@ def launch_recorded(**kwargs):
         calls.append(command)
         return subprocess.CompletedProcess(command, 0, "allreduce: recorded", "")
 
-    real, distributed.subprocess.run = distributed.subprocess.run, record
+    real, subprocess.run = subprocess.run, record
     try:
         result = distributed.launch(**kwargs)
     finally:
-        distributed.subprocess.run = real
+        subprocess.run = real
     return result, calls
 
 
@@ -3012,3 +3013,31 @@ def test_odd_arguments_raise_a_clear_error_or_give_a_right_answer(recipe, data):
     value = data.draw(recipe.args[name][1].odd(), label=name)
     problem = outcome(recipe, name, value, must_raise=False)
     assert problem is None, f"{label(recipe)}: {problem}"
+
+
+# --- added by late: transfer and distributed as packages (chapters 16 and 20) ---------------
+# Registered after REGISTRY and the parametrised lists were made, so this block adds its
+# recipes to them itself.
+_LATE_START = len(RECIPES)
+register(transfer.machine, ok=lambda r: {"torch", "cpu"} <= set(r))
+register(
+    transfer.source_accuracy,
+    model=(Fresh(transfer.SmallResNet), Other(bad_values=(None, 3, "m", TINY_RESNET))),
+    seed=(1, SEED),
+    ok=lambda r: 0.0 <= r <= 1.0,
+)
+register(distributed.parse_modes, modes=("allreduce,ddp", MODES_KIND), ok=accept_any)
+register(distributed.LossRecorder, ok=accept_any)
+register(
+    distributed.LossRecorder.forward,
+    call=lambda self, **kw: self(**kw),
+    self=(Fresh(distributed.LossRecorder), Opaque()),
+    output=(torch.randn(4, 3), Opaque()),  # torch's cross_entropy checks these
+    target=(torch.tensor([0, 2, 1, 0]), Opaque()),
+    ok=accept_any,
+)
+_LATE = RECIPES[_LATE_START:]
+REGISTRY.update({recipe.target: recipe for recipe in _LATE})
+FUZZED.extend(recipe for recipe in _LATE if recipe.fuzzable())
+WITH_ODD.extend(recipe for recipe in _LATE if recipe.fuzzable() and odd_arguments(recipe))
+# --- end of the block added by late ---------------------------------------------------------

@@ -3,6 +3,8 @@ curve of one process on the combined batch; FSDP2 shards and agrees; bad input i
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import torch
 from torch.utils.data import DistributedSampler
@@ -132,9 +134,9 @@ def test_setup_outside_torchrun_says_what_is_missing(monkeypatch):
 
 def test_a_failed_launch_is_a_runtime_error_with_the_output(tmp_path, monkeypatch):
     def failing(command, **kwargs):
-        return D.subprocess.CompletedProcess(command, 1, "rank 0 said", "rank 1 crashed")
+        return subprocess.CompletedProcess(command, 1, "rank 0 said", "rank 1 crashed")
 
-    monkeypatch.setattr(D.subprocess, "run", failing)
+    monkeypatch.setattr(subprocess, "run", failing)
     with pytest.raises(RuntimeError, match="(?s)torchrun failed.*rank 1 crashed"):
         D.launch("ddp", tmp_path, CONFIG)
 

@@ -72,7 +72,8 @@ def test_missing_and_unexpected_keys_load_nothing(tmp_path):
 
 def test_a_missing_file_pretrains_with_a_message(tmp_path, capsys, monkeypatch):
     made = []
-    monkeypatch.setattr(transfer, "pretrain", lambda: made.append(1) or transfer.SmallResNet())
+    fake = lambda: made.append(1) or transfer.SmallResNet()  # noqa: E731
+    monkeypatch.setattr(transfer.pretraining, "pretrain", fake)
     transfer.pretrained(tmp_path / "absent.pt")
     assert made and "pretraining now" in capsys.readouterr().out
     with pytest.raises(FileNotFoundError):
@@ -82,7 +83,7 @@ def test_a_missing_file_pretrains_with_a_message(tmp_path, capsys, monkeypatch):
 def test_retraining_writes_the_same_bytes(tmp_path, monkeypatch):
     # the full pretraining, shortened to one epoch on one copy: the same call, the same bytes
     real = transfer.pretrain
-    monkeypatch.setattr(transfer, "pretrain", lambda progress=None: real(1, copies=1))
+    monkeypatch.setattr(transfer.pretraining, "pretrain", lambda progress=None: real(1, copies=1))
     digests = []
     for name in ("a.pt", "b.pt"):
         transfer.main(["--retrain", "--out", str(tmp_path / name)])
