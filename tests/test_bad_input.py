@@ -2771,6 +2771,7 @@ register(
     n_examples=(64, Count(1)),
     seed=(0, SEED),
     dtype=("float64", Choice(("float32", "float64"))),
+    batch_norm=(False, Flag()),
     ok=accept_any,
 )
 register(

@@ -11,6 +11,7 @@ from torch.utils.data import TensorDataset
 
 from dlcourse.checks import (
     MAX_COUNT,
+    check_bool,
     check_in,
     check_instance,
     check_int,
@@ -43,6 +44,7 @@ class DDPConfig:
     n_examples: int = 1792  # 1792 = 28 * 64: whole batches for 2 ranks of 32 (no padding)
     seed: int = 0  # model initialisation and the sampler's shuffling
     dtype: str = "float64"  # float64: DDP and one process agree to ~1e-12
+    batch_norm: bool = False  # a BatchNorm1d after the first layer: statistics per rank
 
     def __post_init__(self) -> None:
         self._check_fields()
@@ -57,6 +59,7 @@ class DDPConfig:
         check_int("n_examples", self.n_examples, min=1, max=1797, note="digits has 1797")
         check_seed("seed", self.seed)
         check_in("dtype", self.dtype, ("float32", "float64"))
+        check_bool("batch_norm", self.batch_norm)
 
     def checked(self, world_size: int) -> DDPConfig:
         """This config, validated for ``world_size`` processes (``ValueError`` if not)."""
@@ -103,11 +106,17 @@ def make_data(config: DDPConfig) -> TensorDataset:
 
 
 def make_model(config: DDPConfig) -> nn.Sequential:
-    """The 64-``hidden``-10 MLP, initialised from ``config.seed`` (the same on every rank)."""
+    """The 64-``hidden``-10 MLP, initialised from ``config.seed`` (the same on every rank).
+
+    With ``config.batch_norm``, a ``BatchNorm1d(hidden)`` follows the first layer: in training
+    mode it normalises with the statistics of the batch it is given, on each rank its own slice.
+    """
     _check_config(config)
     torch.manual_seed(config.seed)
-    model = nn.Sequential(nn.Linear(64, config.hidden), nn.ReLU(), nn.Linear(config.hidden, 10))
-    return model.to(getattr(torch, config.dtype))
+    layers = [nn.Linear(64, config.hidden), nn.ReLU(), nn.Linear(config.hidden, 10)]
+    if config.batch_norm:
+        layers.insert(1, nn.BatchNorm1d(config.hidden))
+    return nn.Sequential(*layers).to(getattr(torch, config.dtype))
 
 
 class LossRecorder(nn.Module):

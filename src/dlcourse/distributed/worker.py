@@ -120,13 +120,20 @@ def _train_parallel(config: DDPConfig, mode: str, out: Path, rank: int, world_si
             _say(f"fsdp: {k:9s} full {list(state[k].shape)}, rank 0 holds {shape}")
 
 
+def _flag(text: str) -> bool:
+    if text not in ("True", "False"):
+        raise argparse.ArgumentTypeError(f"expected True or False; got {text!r}")
+    return text == "True"
+
+
 def main(argv: list[str] | None = None) -> None:
     """The ``torchrun`` entry point: ``python -m dlcourse.distributed --modes ... --out DIR``."""
     parser = argparse.ArgumentParser(prog="dlcourse.distributed", description=__doc__)
     parser.add_argument("--modes", default="allreduce,ddp", help=f"comma-separated, of {MODES}")
     parser.add_argument("--out", required=True, type=Path, help="folder for weights and curves")
     for name, value in asdict(DDPConfig()).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+        kind = _flag if isinstance(value, bool) else type(value)  # bool("False") is True
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value)
     args = parser.parse_args(argv)
     modes = parse_modes(args.modes)
     fields = {k: getattr(args, k) for k in asdict(DDPConfig())}
