@@ -31,6 +31,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import quoting
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
@@ -57,8 +59,14 @@ PYTHON_LOOKALIKES = {"py", "py3", "python3", "ipython", "ipython3", "pycon", "py
 SKIP_TAG = "skip-execution"
 # The longest a single cell may run before the kernel is interrupted (a hang, not a budget).
 CELL_TIMEOUT = 600
-# Bump when the way pages are executed changes: old cached executions are then ignored.
-EXECUTOR_VERSION = "1"
+# The executor's own source (this file and the quoting of numbers into prose): when the way
+# pages are executed changes, old cached executions are ignored, with nothing to bump by hand.
+EXECUTOR_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + (Path(__file__).parent / "quoting.py").read_bytes()
+).hexdigest()[:16]
+# Environment variables that change a page's numbers without changing its text: the portability
+# check runs every chapter under a second numeric configuration (see tests/test_portability.py).
+NUMERIC_SWITCHES = ("ATEN_CPU_CAPABILITY", "DLCOURSE_THREADS")
 
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -287,6 +295,7 @@ class Run:
     modules: list[str]  # the dlcourse modules the run imported
     environment: dict = field(default_factory=dict)
     cached: bool = False
+    quoted: int = 0  # placeholders of the prose filled in from this run
 
 
 class DocsBlockError(Exception):
@@ -322,13 +331,20 @@ def _failure(page: Path, cell, error) -> Failure:
     return Failure(f"{_relative(page)}:{line}", error.ename, error.evalue, tb)
 
 
-def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -> Run:
+def execute(
+    page: Path, cwd: Path | None = None, kernel_name: str = "python3", env: dict | None = None
+) -> Run:
     """Run the page's notebook in a fresh kernel, cell by cell, and report what happened.
+
+    A Markdown cell's placeholders (``{{ expr:fmt }}``, see ``quoting``) are filled in when the
+    run reaches that cell: with the values of the code above it, in the same kernel.
 
     Args:
         page: a Markdown page of the book.
         cwd: the kernel's working directory (a page that writes files writes them there);
             default: a fresh temporary folder.
+        env: variables set for the kernel only, on top of this process's environment (the
+            portability check's ``ATEN_CPU_CAPABILITY=default``, say).
 
     Returns:
         A ``Run``. A failing cell does not raise: ``run.failure`` says where, and the cells
@@ -341,7 +357,8 @@ def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -
     from nbclient.exceptions import CellExecutionError
 
     nb = notebook(page)
-    executed, skipped, failure, report = 0, [], None, {}
+    executed, skipped, failure, report, filled = 0, [], None, {}, []
+    placeholder_lines = iter(quoting.page_lines(page.read_text(encoding="utf-8")))
     with tempfile.TemporaryDirectory(prefix="dlcourse-kernel-") as tmp:
         workdir = Path(cwd) if cwd is not None else Path(tmp)
         # IPC sockets in a private folder: local, and no "running over TCP" warning.
@@ -373,8 +390,48 @@ def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -
             )
             return "".join(printed)
 
-        with client.setup_kernel(cwd=str(workdir)):
+        def quote(cell) -> Failure | None:
+            """Fill in the placeholders of a Markdown cell from the kernel's current values."""
+            try:
+                found = quoting.find(cell.source)
+            except quoting.QuoteError as error:
+                bad = quoting.problems(page.read_text(encoding="utf-8"))
+                line = bad[0][0] if bad else cell.metadata.get("dlcourse", {}).get("line", 0)
+                return Failure(f"{_relative(page)}:{line}", "QuoteError", str(error), "")
+            if not found:
+                return None
+            lines = [next(placeholder_lines, 0) for _ in found]
+            reply = run_sync(client.kc.execute_interactive)(
+                "",
+                silent=True,
+                store_history=False,
+                user_expressions={str(i): p.code for i, p in enumerate(found)},
+                timeout=CELL_TIMEOUT,
+            )
+            results = reply["content"].get("user_expressions", {})
+            values = []
+            for i, (placeholder, line) in enumerate(zip(found, lines, strict=True)):
+                result = results.get(str(i), {"status": "error", "ename": "?", "evalue": "?"})
+                if result["status"] != "ok":
+                    return Failure(
+                        f"{_relative(page)}:{line}",
+                        result.get("ename", "Error"),
+                        f"{result.get('evalue', '')} (in the prose placeholder {placeholder.text})",
+                        ANSI.sub("", "\n".join(result.get("traceback", []))),
+                    )
+                values.append(ast.literal_eval(result["data"]["text/plain"]))
+            cell.source = quoting.fill(cell.source, found, values)
+            filled.append(len(found))
+            return None
+
+        kernel_env = {**os.environ, **env} if env else None
+        with client.setup_kernel(cwd=str(workdir), **({"env": kernel_env} if env else {})):
             for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "markdown":
+                    failure = quote(cell)
+                    if failure is not None:
+                        break
+                    continue
                 if cell.cell_type != "code":
                     continue
                 where = f"{_relative(page)}:{cell.metadata['dlcourse']['line']}"
@@ -411,6 +468,7 @@ def execute(page: Path, cwd: Path | None = None, kernel_name: str = "python3") -
         cpu_seconds=report.get("cpu_seconds", float("nan")),
         modules=report.get("modules", []),
         environment={k: report.get(k) for k in ("python", "versions")},
+        quoted=sum(filled),
     )
 
 
@@ -454,7 +512,7 @@ def _package_data_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def _page_key(page: Path) -> str:
+def _page_key(page: Path, env: dict | None = None) -> str:
     """What a run depends on besides the package modules it imports."""
     import importlib.metadata as md
 
@@ -462,7 +520,12 @@ def _page_key(page: Path) -> str:
         name: _version(md, name) for name in ("torch", "numpy", "matplotlib", "scikit-learn")
     }
     # A reader's switches (DLCOURSE_BIG=1, say) change what a page runs.
-    switches = {k: v for k, v in sorted(os.environ.items()) if k.startswith("DLCOURSE_")}
+    merged = {**os.environ, **(env or {})}
+    switches = {
+        k: v
+        for k, v in sorted(merged.items())
+        if k.startswith("DLCOURSE_") or k in NUMERIC_SWITCHES
+    }
     parts = [EXECUTOR_VERSION, PROVENANCE_SOURCE, platform.python_version()]
     parts.append(json.dumps([versions, switches]))
     return _digest(page.read_bytes() + "|".join(parts).encode())
@@ -492,16 +555,16 @@ def _cache_name(page: Path) -> str:
         return page.stem
 
 
-def _cache_paths(page: Path) -> tuple[Path, Path]:
-    stem = f"{_cache_name(page)}.{_page_key(page)}"
+def _cache_paths(page: Path, env: dict | None = None) -> tuple[Path, Path]:
+    stem = f"{_cache_name(page)}.{_page_key(page, env)}"
     return CACHE / f"{stem}.ipynb", CACHE / f"{stem}.json"
 
 
-def cached_run(page: Path) -> Run | None:
+def cached_run(page: Path, env: dict | None = None) -> Run | None:
     """The stored successful run of ``page``, if nothing it depends on has changed since."""
     import nbformat
 
-    nb_path, meta_path = _cache_paths(page)
+    nb_path, meta_path = _cache_paths(page, env)
     if not (nb_path.is_file() and meta_path.is_file()):
         return None
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -517,10 +580,11 @@ def cached_run(page: Path) -> Run | None:
         modules=meta["modules"],
         environment=meta.get("environment", {}),
         cached=True,
+        quoted=meta.get("quoted", 0),
     )
 
 
-def cached_execute(page: Path) -> Run:
+def cached_execute(page: Path, env: dict | None = None) -> Run:
     """``execute(page)``, or its stored result when the page and the modules it uses are the same.
 
     Only successful runs are stored. A run depends on the page's bytes, the versions of Python,
@@ -530,19 +594,20 @@ def cached_execute(page: Path) -> Run:
     """
     import nbformat
 
-    run = cached_run(page)
+    run = cached_run(page, env)
     if run is not None:
         return run
     # The key of the page as it is now, before it runs: an edit made meanwhile must not be
     # stored under the output of the older text.
-    nb_path, meta_path = _cache_paths(page)
-    run = execute(page)
+    nb_path, meta_path = _cache_paths(page, env)
+    run = execute(page, env=env)
     if run.failure is None:
         CACHE.mkdir(parents=True, exist_ok=True)
-        for old in CACHE.glob(f"{_cache_name(page)}.*"):
-            old.unlink(
-                missing_ok=True
-            )  # one stored run per page: older ones can never be hit again
+        for old in CACHE.glob(f"{_cache_name(page)}.*.json"):
+            # One stored run per page and configuration: older ones can never be hit again.
+            if json.loads(old.read_text(encoding="utf-8")).get("env", {}) == (env or {}):
+                old.unlink(missing_ok=True)
+                old.with_suffix(".ipynb").unlink(missing_ok=True)
         # Written under temporary names and renamed: a build and a test run may share the cache.
         tmp_nb = nb_path.with_suffix(f".{os.getpid()}.tmp")
         nbformat.write(run.notebook, tmp_nb)
@@ -555,6 +620,8 @@ def cached_execute(page: Path) -> Run:
             "modules": run.modules,
             "digests": _modules_digest(run.modules),
             "environment": run.environment,
+            "env": env or {},
+            "quoted": run.quoted,
         }
         tmp_meta = meta_path.with_suffix(f".{os.getpid()}.tmp")
         tmp_meta.write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -562,6 +629,6 @@ def cached_execute(page: Path) -> Run:
     return run
 
 
-def executed_notebook_path(page: Path) -> Path:
+def executed_notebook_path(page: Path, env: dict | None = None) -> Path:
     """Where ``cached_execute`` stored the page's executed notebook."""
-    return _cache_paths(page)[0]
+    return _cache_paths(page, env)[0]

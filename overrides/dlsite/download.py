@@ -86,6 +86,14 @@ def build_notebook(
     import docs_blocks
 
     notebook = docs_blocks.notebook(Path(page_path))
+    # The prose as this build filled it in ({{ expr:fmt }} replaced by the computed values):
+    # the numbers a reader downloads are the ones the site shows.
+    run = docs_blocks.cached_run(Path(page_path))
+    if run is not None:
+        # strict=False: the executed notebook ends with one more cell, the provenance line.
+        for cell, ran in zip(notebook.cells, run.notebook.cells, strict=False):
+            if cell.cell_type == ran.cell_type == "markdown":
+                cell.source = ran.source
     for cell in notebook.cells:
         meta = cell.metadata.pop("dlcourse", None)
         if meta and meta["skip"] is not None:
