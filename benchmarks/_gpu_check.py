@@ -109,8 +109,10 @@ def main(argv: list[str]) -> int:
         report["status"] = "skipped: no CUDA GPU on this machine"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"gpu_check: no CUDA GPU on this machine (torch {torch.__version__}), so there is "
-              f"nothing to check here; wrote {path}. Run it on a machine with a CUDA GPU.")  # fmt: skip
+        print(
+            f"gpu_check: no CUDA GPU on this machine (torch {torch.__version__}), so there is "
+            f"nothing to check here; wrote {path}. Run it on a machine with a CUDA GPU."
+        )
         return 0
     report["gpu"] = torch.cuda.get_device_name(0)
     report["cuda"] = torch.version.cuda

@@ -45,5 +45,6 @@ def test_it_runs_what_the_chapters_promise():
         assert page in source
         text = (ROOT / "docs" / "chapters" / page).read_text()
         assert "benchmarks/gpu_check.sh" in text
-        assert 'pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")' in text
+        marker = 'pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")'
+        assert marker in text
     assert '"benchmarks/transfer.py", "--device", "cuda"' in source and '"-k", "cuda"' in source

@@ -81,7 +81,7 @@ def backend_for(device_type: str) -> str:
 
 
 def parse_modes(modes: str) -> list[str]:
-    """``"allreduce,ddp"`` -> ``["allreduce", "ddp"]``, each one of ``MODES`` (ValueError if not)."""
+    """``"allreduce,ddp"`` -> ``["allreduce", "ddp"]``, each one of ``MODES`` (else ValueError)."""
     check_instance("modes", modes, str, "a comma-separated str such as 'allreduce,ddp'")
     for mode in modes.split(","):
         if mode not in MODES:

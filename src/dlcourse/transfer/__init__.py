@@ -21,7 +21,7 @@ against ``WEIGHTS_SHA256`` before they are loaded. The same machine and versions
 bit for bit; another CPU or torch version trains a different network of the same quality.
 """
 
-from dlcourse.transfer.cli import main
+from dlcourse.transfer.cli import main  # noqa: F401 (python -m dlcourse.transfer)
 from dlcourse.transfer.finetune import METHODS, fine_tune, pseudo_label
 from dlcourse.transfer.model import SOURCE_CLASSES, SmallResNet, freeze_backbone, param_groups
 from dlcourse.transfer.pretraining import (

@@ -41,7 +41,7 @@ WEIGHTS_MADE_WITH = {
     "torch": "2.13.0+cpu",
     "numpy": "2.4.6",
     "python": "3.11.7",
-    "cpu": "Intel(R) Xeon(R) Processor (x86_64, family 6 model 167, under KVM)",
+    "cpu": "Intel(R) Xeon(R) Processor (x86_64, cpu family 6, model 167)",  # under KVM
     "cpu_capability": "AVX512",  # the kernels torch chose (ATEN_CPU_CAPABILITY)
     "threads": 1,
 }
@@ -56,13 +56,19 @@ def _path(name: str, value) -> Path:
 
 
 def _cpu_name() -> str:
+    """The CPU's model name, with its family and model numbers where Linux gives them (one
+    name such as "Intel(R) Xeon(R) Processor" covers many CPUs under a hypervisor)."""
     try:  # Linux names the model here; platform.processor() is often empty there
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        fields = dict(
+            line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().splitlines()[:30]
+            if ":" in line
+        )  # fmt: skip
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        fields = {}
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    name = fields.get("model name") or platform.processor() or "unknown CPU"
+    numbers = [f"{k} {fields[k]}" for k in ("cpu family", "model") if k in fields]
+    return f"{name} ({', '.join([platform.machine(), *numbers])})"
 
 
 def machine() -> dict:
@@ -73,7 +79,7 @@ def machine() -> dict:
         "torch": torch.__version__,
         "numpy": numpy.__version__,
         "python": platform.python_version(),
-        "cpu": f"{_cpu_name()} ({platform.machine()})",
+        "cpu": _cpu_name(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "threads": 1,
     }
