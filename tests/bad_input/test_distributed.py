@@ -15,7 +15,9 @@ import socket
 import subprocess
 import tempfile
 
-from bad_input.fuzzing import Choice, Count, Opaque, Other
+import torch
+
+from bad_input.fuzzing import Choice, Count, Flag, Fresh, Opaque, Other
 from bad_input.registry import Registry
 from bad_input.values import POSITIVE, SEED, accept_any
 from dlcourse import distributed
@@ -66,6 +68,7 @@ register(
     n_examples=(64, Count(1)),
     seed=(0, SEED),
     dtype=("float64", Choice(("float32", "float64"))),
+    batch_norm=(False, Flag()),
     ok=accept_any,
 )
 register(
@@ -143,11 +146,11 @@ def launch_recorded(**kwargs):
         calls.append(command)
         return subprocess.CompletedProcess(command, 0, "allreduce: recorded", "")
 
-    real, distributed.subprocess.run = distributed.subprocess.run, record
+    real, subprocess.run = subprocess.run, record
     try:
         result = distributed.launch(**kwargs)
     finally:
-        distributed.subprocess.run = real
+        subprocess.run = real
     return result, calls
 
 
@@ -165,6 +168,16 @@ register(
     distributed.train_single,
     config=(SMALL_DDP, DDP_KIND),
     world_size=(2, Count(1)),
+    ok=accept_any,
+)
+register(distributed.parse_modes, modes=("allreduce,ddp", MODES_KIND), ok=accept_any)
+register(distributed.LossRecorder, ok=accept_any)
+register(
+    distributed.LossRecorder.forward,
+    call=lambda self, **kw: self(**kw),
+    self=(Fresh(distributed.LossRecorder), Opaque()),
+    output=(torch.randn(4, 3), Opaque()),  # torch's cross_entropy checks these
+    target=(torch.tensor([0, 2, 1, 0]), Opaque()),
     ok=accept_any,
 )
 

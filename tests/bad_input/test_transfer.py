@@ -82,6 +82,7 @@ register(
     rotations=(False, Flag()),
     jitter=(True, Flag()),
     seed=(0, SEED),
+    turn_labels=(True, Flag()),
 )
 register(
     transfer.target_task,
@@ -146,6 +147,13 @@ register(
     model=(TINY_RESNET, MODULE_KIND),
     X=(FT_X, Array(ndims=(4,), like=FT_X)),
     threshold=(0.5, Probability()),
+)
+register(transfer.machine, ok=lambda r: {"torch", "cpu"} <= set(r))
+register(
+    transfer.source_accuracy,
+    model=(Fresh(transfer.SmallResNet), Other(bad_values=(None, 3, "m", TINY_RESNET))),
+    seed=(1, SEED),
+    ok=lambda r: 0.0 <= r <= 1.0,
 )
 
 globals().update(RECIPES.tests())  # this file's tests: see registry.py
