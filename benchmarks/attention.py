@@ -8,7 +8,9 @@ T x T matrix. This measures, per sequence length T (causal mask, B=4, 8 heads, d
 
 - forward and forward+backward seconds of both (medians, synchronised on a GPU);
 - the bytes of the weights tensor ours returns (B * heads * T^2 numbers: quadratic in T);
-- on CUDA, the peak memory each allocates during a forward pass.
+- on CUDA, the peak memory each allocates during a forward pass;
+- ``GPT.generate`` with and without its KV cache (``dlcourse.attention.KVCache``): the seconds
+  to fill a whole context, and whether both drew the same tokens.
 
     python benchmarks/attention.py [--quick] [--device all|cpu|cuda|mps]
 """
@@ -23,6 +25,7 @@ from _common import emit, parse_args
 
 from dlcourse.attention import causal_mask, scaled_dot_product_attention
 from dlcourse.timing import log_log_slope, synchronizer, timeit_median
+from dlcourse.transformer import GPT, GPTConfig
 
 B, HEADS, D_K = 4, 8, 64
 
@@ -56,6 +59,30 @@ def peak_bytes(fn, q, k, v, mask, device) -> int | None:
     peak = torch.cuda.max_memory_allocated(device) - before
     del out
     return int(peak)
+
+
+def generation(device, quick: bool, repeats: int) -> dict:
+    """Seconds for ``GPT.generate`` to fill its context, with and without the KV cache."""
+    block, layers, width = (16, 2, 32) if quick else (256, 4, 128)
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=100, block_size=block, n_layer=layers, n_head=4, n_embd=width)
+    model = GPT(config).to(device).eval()
+    start = torch.zeros(8, 1, dtype=torch.int64, device=device)
+
+    def draw(use_cache):
+        g = torch.Generator().manual_seed(0)
+        return model.generate(start, block - 1, generator=g, use_cache=use_cache)
+
+    row = {"device": device.type, "block_size": block, "batch": 8}
+    row["same_tokens"] = bool(torch.equal(draw(True), draw(False)))
+    sync = synchronizer(device)
+    for use_cache in (False, True):
+        name = "cached" if use_cache else "uncached"
+        row[f"{name}_seconds"] = timeit_median(
+            partial(draw, use_cache), repeats=repeats, number=1, sync=sync
+        )
+    row["speedup"] = row["uncached_seconds"] / row["cached_seconds"]
+    return row
 
 
 def main() -> None:
@@ -111,6 +138,10 @@ def main() -> None:
             ),
             "ours_over_fused_forward_at_largest_T": rows[-1]["ours_over_fused_forward"],
         }
+    generate = [generation(device, args.quick, 1 if args.quick else 5) for device in args.devices]
+    for row in generate:
+        summary[row["device"]]["generate_speedup_with_kv_cache"] = row["speedup"]
+    results.extend(generate)
     emit("attention", args.quick, results, summary)
 
 
