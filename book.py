@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -128,24 +129,31 @@ def main(argv: list[str] | None = None) -> int:
         help="the virtual environment to create or reuse (default: .venv)",
     )
     args, rest = parser.parse_known_args(argv)
+    started = time.monotonic()
     python = ensure_venv(args.venv.resolve())
     ensure_node_tools()
-    bin_dir = python.parent
+    say(f"set-up: {time.monotonic() - started:.0f} s")
     env = {**os.environ, **ENV, "VIRTUAL_ENV": str(python.parent.parent)}
-    env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = str(python.parent) + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONHOME", None)
     if args.command == "setup":
         say(f"ready: {python}")
         return 0
     if args.command == "serve":
         return subprocess.call([str(python), "-m", "mkdocs", "serve", *rest], cwd=ROOT, env=env)
-    # test: the site first, strictly, as CI does (pytest then tests every page of that build
-    # and reuses its executed chapters)
-    status = subprocess.call([str(python), "-m", "mkdocs", "build", "--strict"], cwd=ROOT, env=env)
-    if status != 0:
-        say("mkdocs build --strict failed")
-        return status
-    return subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    # test: the site first, strictly, as CI does (pytest then checks every page of that build
+    # and reuses its executed chapters).
+    for name, command in (
+        ("mkdocs build --strict", ["mkdocs", "build", "--strict"]),
+        ("pytest", ["pytest", *rest]),
+    ):
+        started = time.monotonic()
+        status = subprocess.call([str(python), "-m", *command], cwd=ROOT, env=env)
+        say(f"{name}: {time.monotonic() - started:.0f} s")
+        if status != 0:
+            say(f"{name} failed ({status})")
+            return status
+    return 0
 
 
 if __name__ == "__main__":

@@ -12,11 +12,12 @@
 4. Math is typeset here, at build time, as MathML (``dlsite/math.py``, with Temml under
    Node.js): no typesetter runs in the reader's browser, and nothing is fetched from a CDN. The
    site serves Temml's stylesheet and the Latin Modern Math font.
-5. Scrollable blocks (code, output, wide equations) can be reached and scrolled by keyboard.
-6. The site serves the wheel of ``dlcourse`` that the build executed the pages with
+5. The site serves the wheel of ``dlcourse`` that the build executed the pages with
    (``dlsite/wheel.py``), and every chapter is also written as an ``.ipynb`` beside its page,
    for the download button, whose first cell installs that wheel from the site and whose links
    point at the published site (``dlsite/download.py``).
+6. Every page's HTML loses the indentation between its tags (outside ``pre``, scripts and
+   styles): a few KB per page that a browser renders as one space anyway.
 7. ``404.html`` is one self-contained page (inline style, no script): it works at whatever
    depth and on whatever host the server shows it.
 """
@@ -53,19 +54,10 @@ def _load_package():
 
 
 _load_package()
-from dlsite import download, math, notebook_page, wheel  # noqa: E402  (loaded above)
+from dlsite import download, math, notebook_page, squeeze, wheel  # noqa: E402  (loaded above)
 
 MATH_DEST = "assets/math"  # Temml's stylesheet and font; the Latin Modern Math font is in docs/
 WHEEL_DEST = "assets"  # site/assets/dlcourse-<version>-py3-none-any.whl
-# Scrollable boxes of a chapter: Material scrolls a code block's <code>; output and display
-# equations scroll themselves. Each is a tab stop, so a keyboard can scroll it (WCAG 2.1.1).
-SCROLLABLE = (
-    "div.highlight > pre > code",
-    ".jp-OutputArea-output > pre",
-    f"span.{math.DISPLAY_CLASS}",
-    ".jp-RenderedHTMLCommon table",
-)
-
 _files = None  # the build's files, kept by on_files for the notebook links
 
 
@@ -142,12 +134,6 @@ def _typeset_toc(page) -> None:
             item.title = str(soup)
 
 
-def _focusable_scrollers(soup) -> None:
-    for selector in SCROLLABLE:
-        for node in soup.select(selector):
-            node["tabindex"] = "0"
-
-
 def on_page_content(html, page, config, files):
     if not getattr(page, "nb_url", None):  # set by mkdocs-jupyter on the pages it renders
         if "arithmatex" not in html:
@@ -163,7 +149,6 @@ def on_page_content(html, page, config, files):
     notebook_page.restyle(soup)
     _typeset(soup, page)
     _typeset_toc(page)
-    _focusable_scrollers(soup)
     _resolve_links(soup, page, files, config, skip={image.name for image in images})
     page.present_anchor_ids = notebook_page.anchor_ids(soup)
     _check_toc(page, page.present_anchor_ids)
@@ -214,6 +199,10 @@ def _write_notebooks(config, files, wheel_url: str) -> None:
         target_dir = site / "chapters" / page.stem
         target_dir.mkdir(parents=True, exist_ok=True)
         jupytext.write(notebook, target_dir / f"{page.stem}.ipynb", fmt="ipynb")
+
+
+def on_post_page(output, page, config):
+    return squeeze.squeeze(output)
 
 
 NOT_FOUND = """<!doctype html>

@@ -117,7 +117,7 @@ def site_helpers():
         package = importlib.util.module_from_spec(spec)
         sys.modules["dlsite"] = package
         spec.loader.exec_module(package)
-    for name in ("highlight", "notebook_page", "download", "math"):
+    for name in ("highlight", "notebook_page", "download", "math", "squeeze"):
         importlib.import_module(f"dlsite.{name}")
     return sys.modules["dlsite"]
 
