@@ -134,9 +134,13 @@ const style = getComputedStyle(article);
 const right = box.right + 1;
 const notebook = article.querySelector('.jupyter-wrapper');
 const codeBlocks = [...article.querySelectorAll('.jp-CodeCell .highlight pre')].map(pre => {
-  const code = pre.querySelector('code').getBoundingClientRect();
+  // The first line of code: where its text starts, not the box (whose padding holds the button).
+  const range = document.createRange();
+  range.selectNodeContents(pre.querySelector('code'));
+  const lines = [...range.getClientRects()].filter(r => r.height > 0);
+  const top = lines.length ? Math.min(...lines.map(r => r.top)) : Infinity;
   const button = pre.querySelector('button.md-code__button[data-md-type=copy]');
-  return [!!button, !!button && button.getBoundingClientRect().bottom <= code.top + 1];
+  return [!!button, !!button && button.getBoundingClientRect().bottom <= top + 1];
 });
 return {
   resources: performance.getEntriesByType('resource').map(e => e.name),
