@@ -56,9 +56,14 @@ def _load_package():
 _load_package()
 from dlsite import download, math, notebook_page, squeeze, wheel  # noqa: E402  (loaded above)
 
-MATH_DEST = "assets/math"  # Temml's stylesheet and font; the Latin Modern Math font is in docs/
+MATH_DEST = "assets/math"  # Temml's stylesheet, its font and the math font (docs/: the licence)
 WHEEL_DEST = "assets"  # site/assets/dlcourse-<version>-py3-none-any.whl
 _files = None  # the build's files, kept by on_files for the notebook links
+_math_characters: set[str] = set()  # what the typeset math draws: the font keeps those glyphs
+
+
+def on_pre_build(config):
+    _math_characters.clear()
 
 
 def on_config(config):
@@ -120,6 +125,8 @@ def _typeset(root, page) -> None:
         raise PluginError(f"{page.file.src_uri}: {error}") from error
     for piece, error in failures:
         log.warning(f"Doc file '{page.file.src_uri}': cannot typeset {piece.source!r}: {error}")
+    for node in root.find_all("math"):
+        _math_characters.update(node.get_text())
 
 
 def _typeset_toc(page) -> None:
@@ -248,7 +255,7 @@ def _write_404(config) -> None:
 
 
 def on_post_build(config):
-    math.copy_assets(Path(config["site_dir"]), MATH_DEST)
+    math.copy_assets(Path(config["site_dir"]), MATH_DEST, _math_characters)
     _write_notebooks(config, _files, _wheel(config))
     _write_404(config)
     log.info("dlcourse: wrote the math stylesheet, the wheel, the notebooks and the 404 page")

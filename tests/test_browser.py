@@ -133,7 +133,8 @@ const box = article.getBoundingClientRect();
 const style = getComputedStyle(article);
 const right = box.right + 1;
 const notebook = article.querySelector('.jupyter-wrapper');
-const codeBlocks = [...article.querySelectorAll('.jp-CodeCell .highlight pre')].map(pre => {
+const copyable = article.querySelectorAll('.jp-CodeCell .highlight:not(.no-copy) pre');
+const codeBlocks = [...copyable].map(pre => {
   // The first line of code: where its text starts, not the box (whose padding holds the button).
   const range = document.createRange();
   range.selectNodeContents(pre.querySelector('code'));

@@ -118,6 +118,9 @@ def test_checks_cells_fold_into_one_closed_details(fixture_site):
     page = _page(fixture_site, "01-fixture")
     folds = page.select("details.dl-checks")
     assert len(folds) == 1, "two consecutive checks cells make one fold"
+    assert all("no-copy" in b["class"] for b in folds[0].select("div.highlight")), (
+        "folded checks have no copy button"
+    )
     fold = folds[0]
     assert not fold.has_attr("open"), "checks are closed until the reader opens them"
     assert fold.summary.get_text() == "Checked on this page: the answer is forty-two"
@@ -233,8 +236,27 @@ def test_math_is_typeset_at_build_time(fixture_site):
     assert not [s for s in page.find_all("script") if "mathjax" in str(s).lower()]
     css = (fixture_site / "assets" / "math" / "Temml-Latin-Modern.css").read_text()
     assert "font-display: swap" in css
-    for font in ("latinmodernmath.woff2", "Temml.woff2"):
-        assert (fixture_site / "assets" / "math" / font).stat().st_size > 1000
+    assert (fixture_site / "assets" / "math" / "Temml.woff2").stat().st_size > 1000
+
+
+def test_the_math_font_is_cut_to_the_glyphs_the_math_uses(fixture_site):
+    """Every character of the site's math is in the font it serves, and little else is."""
+    from fontTools.ttLib import TTFont
+
+    served = fixture_site / "assets" / "math" / "latinmodernmath.woff2"
+    whole = ROOT / "overrides" / "dlsite" / "fonts" / "latinmodern-math.woff2"
+    font = TTFont(served)
+    assert "MATH" in font, "the MATH table (stretchy brackets, big operators) is kept"
+    cmap = font.getBestCmap()
+    drawn = {
+        c
+        for p in fixture_site.rglob("index.html")
+        for m in BeautifulSoup(p.read_text(), "html.parser").find_all("math")
+        for c in m.get_text()
+    }
+    assert "∑" not in drawn or ord("∑") in cmap
+    assert {c for c in drawn if ord(c) not in cmap} == set()
+    assert served.stat().st_size < whole.stat().st_size / 4
 
 
 BROKEN = {

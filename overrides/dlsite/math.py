@@ -15,6 +15,7 @@ each chapter in the browser: seconds of a phone's main thread on a long chapter.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -28,6 +29,11 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("typeset_math.mjs")
 NODE_MODULES = ROOT / "node_modules"
+# Latin Modern Math 1.959, the whole font (WOFF2 of the OpenType file; docs/assets/math has its
+# licence). The site serves a subset: the glyphs its math uses (``subset_font``).
+FONT = Path(__file__).with_name("fonts") / "latinmodern-math.woff2"
+FONT_NAME = "latinmodernmath.woff2"  # the file name Temml's stylesheet asks for
+FONT_CACHE = ROOT / ".cache" / "fonts"
 # Where math is never looked for: code, as MathJax's own default list.
 SKIP_TAGS = {"script", "noscript", "style", "textarea", "pre", "code", "math", "svg", "kbd"}
 DISPLAY_CLASS = "dl-math-display"  # the scrolling box around a display equation
@@ -220,24 +226,53 @@ def temml_version() -> str:
     return data.get("version", "")
 
 
-def copy_assets(site_dir: Path, dest: str) -> None:
-    """Temml's stylesheet and its small font, from the installed package, into ``site/dest``.
+def copy_assets(site_dir: Path, dest: str, characters: set[str]) -> None:
+    """Temml's stylesheet, its small font and the math font into ``site/dest``.
 
-    The stylesheet expects the Latin Modern Math font beside it (``docs/assets/math``). Its
-    ``@font-face`` gets ``font-display: swap``: text shows at once, in a local math font, while
-    the web font loads (the default hides an equation for up to three seconds on a slow phone).
+    The stylesheet's ``@font-face`` gets ``font-display: swap``: text shows at once, in a local
+    math font, while the web font loads (the default hides an equation for up to three seconds
+    on a slow phone). The math font is cut down to the glyphs that ``characters`` need.
     """
     dist = NODE_MODULES / "temml" / "dist"
     target = site_dir / dest
     target.mkdir(parents=True, exist_ok=True)
     css = (dist / "Temml-Latin-Modern.css").read_text(encoding="utf-8")
-    face = "src: url('./latinmodernmath.woff2');"
+    face = f"src: url('./{FONT_NAME}');"
     if face not in css:
-        raise TypesetError(
-            f"Temml-Latin-Modern.css no longer declares {face!r}: update copy_assets"
-        )
-    css = css.replace(
-        face, "src: url('./latinmodernmath.woff2') format('woff2');\n  font-display: swap;"
-    )
+        raise TypesetError(f"Temml-Latin-Modern.css no longer declares {face!r}: see math.py")
+    css = css.replace(face, f"src: url('./{FONT_NAME}') format('woff2');\n  font-display: swap;")
     (target / "Temml-Latin-Modern.css").write_text(css, encoding="utf-8")
     shutil.copyfile(dist / "Temml.woff2", target / "Temml.woff2")
+    shutil.copyfile(subset_font(characters), target / FONT_NAME)
+
+
+def subset_font(characters: set[str], source: Path = FONT, cache: Path = FONT_CACHE) -> Path:
+    """The math font with only the glyphs that ``characters`` need (and printable ASCII).
+
+    The whole font is 392 KB, which a phone on a slow network pays before the first chapter
+    paints; the book's math uses a few hundred glyphs of it (about 50 KB). The MATH table is
+    kept, with the larger and stretched variants of every kept glyph (fontTools' closure), so
+    brackets, roots, sums and integrals still grow. Kept in ``.cache/fonts`` per set of glyphs.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    wanted = sorted(set(characters) | {chr(c) for c in range(0x20, 0x7F)})
+    key = hashlib.sha256(source.read_bytes() + "".join(wanted).encode()).hexdigest()[:16]
+    cached = cache / f"{key}.woff2"
+    if cached.is_file():
+        return cached
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]  # the font's names and copyright stay in it
+    options.notdef_outline = True
+    options.flavor = "woff2"
+    font = TTFont(source)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in wanted])
+    subsetter.subset(font)
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("*.woff2"):
+        old.unlink()
+    font.save(cached)
+    return cached

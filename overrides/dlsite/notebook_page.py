@@ -167,6 +167,10 @@ def _fold_checks(soup: BeautifulSoup) -> None:
             run.append(sibling)
             sibling = sibling.find_next_sibling()
         done.update(id(c) for c in run)
+        for block in (b for member in run for b in member.select("div.highlight")):
+            # Quiet asserts get no copy button: Material's per-block work is what a long
+            # chapter's phone pays most for at load, and these are rarely copied.
+            block["class"] = [*block.get("class", []), "no-copy"]
         details = soup.new_tag("details", attrs={"class": "dl-checks"})
         summary = soup.new_tag("summary")
         summary.string = _summary(run[0])
