@@ -9,17 +9,24 @@
 3. Provenance: after a chapter's last cell, the executor (``docs_blocks.execute``) runs one
    more cell in the page's own kernel, which reports the date, the Python, PyTorch and NumPy
    versions and the device; the page shows it as one line at its end.
-4. MathJax is served from the site itself (copied from the ``jupyter-server-mathjax`` package),
-   so equations typeset offline.
-5. Every chapter is also written as an ``.ipynb`` beside its page, for the download button, with
-   an install cell first and its links pointing at the published site (``dlsite/download.py``).
+4. Math is typeset here, at build time, as MathML (``dlsite/math.py``, with Temml under
+   Node.js): no typesetter runs in the reader's browser, and nothing is fetched from a CDN. The
+   site serves Temml's stylesheet and the Latin Modern Math font.
+5. The site serves the wheel of ``dlcourse`` that the build executed the pages with
+   (``dlsite/wheel.py``), and every chapter is also written as an ``.ipynb`` beside its page,
+   for the download button, whose first cell installs that wheel from the site and whose links
+   point at the published site (``dlsite/download.py``).
+6. Every page's HTML loses the indentation between its tags (outside ``pre``, scripts and
+   styles): a few KB per page that a browser renders as one space anyway.
+7. ``404.html`` is one self-contained page (inline style, no script): it works at whatever
+   depth and on whatever host the server shows it.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import logging
-import re
 import shutil
 import sys
 from importlib import metadata
@@ -27,6 +34,7 @@ from pathlib import Path
 
 import jupytext
 from bs4 import BeautifulSoup
+from mkdocs.exceptions import PluginError
 
 log = logging.getLogger("mkdocs.hooks.dlcourse.site")
 HERE = Path(__file__).resolve().parent
@@ -46,32 +54,34 @@ def _load_package():
 
 
 _load_package()
-from dlsite import download, notebook_page  # noqa: E402  (importable only once loaded)
+from dlsite import download, math, notebook_page, squeeze, wheel  # noqa: E402  (loaded above)
 
-MATHJAX_DEST = "assets/mathjax"
-# Loaded by the `local/dlcourse` entry of the MathJax URL in mkdocs.yml.
-# - The package carries the STIX-Web fonts only: without `webFont`, MathJax asks for its TeX
-#   fonts, gets 404s and falls back to whatever the system has.
-# - MathJax's HTML-CSS output declares a font "MathJax_Blank" with `src: url('about:blank')`,
-#   which it puts last in the font stack while web fonts load. Chromium refuses to fetch a font
-#   from about:blank ("blocked by CORS policy", net::ERR_FAILED: two console errors on every
-#   page). A `local()` source names a font that is simply not installed: the same empty
-#   fallback, and no request at all.
-MATHJAX_LOCAL_CONFIG = """\
-MathJax.Hub.Config({
-  "HTML-CSS": {
-    availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
-    styles: {"@font-face": {"font-family": "MathJax_Blank", src: "local('MathJax_Blank')"}}
-  }
-});
-MathJax.Ajax.loadComplete("[MathJax]/config/local/dlcourse.js");
-"""
-
+MATH_DEST = "assets/math"  # Temml's stylesheet, its font and the math font (docs/: the licence)
+WHEEL_DEST = "assets"  # site/assets/dlcourse-<version>-py3-none-any.whl
 _files = None  # the build's files, kept by on_files for the notebook links
+_math_characters: set[str] = set()  # what the typeset math draws: the font keeps those glyphs
+
+
+def on_pre_build(config):
+    _math_characters.clear()
+
+
+def on_config(config):
+    """The math typesetter must be there: install it (``npm ci``) if Node.js is but it is not."""
+    if math.node_problem() and shutil.which("npm") and shutil.which("node"):
+        log.info("dlcourse: installing the math typesetter (npm ci, once)")
+        math.install()
+    problem = math.node_problem()
+    if problem:
+        raise PluginError(f"cannot typeset the math: {problem}")
+    return config
 
 
 def on_files(files, config):
     global _files
+    # The theme folder holds the build's own helpers (dlsite/): none of them is part of the site.
+    for file in [f for f in files if f.src_uri.startswith("dlsite/")]:
+        files.remove(file)
     _files = files
     return files
 
@@ -107,13 +117,45 @@ def _check_toc(page, anchors: set[str]) -> None:
             )
 
 
+def _typeset(root, page) -> None:
+    """Typeset the math under ``root``; an expression that fails is a warning (strict fails)."""
+    try:
+        failures = math.typeset(root, math.temml)
+    except math.TypesetError as error:
+        raise PluginError(f"{page.file.src_uri}: {error}") from error
+    for piece, error in failures:
+        log.warning(f"Doc file '{page.file.src_uri}': cannot typeset {piece.source!r}: {error}")
+    for node in root.find_all("math"):
+        _math_characters.update(node.get_text())
+
+
+def _typeset_toc(page) -> None:
+    """Section titles with math (``## Why divide by $\\sqrt{d_k}$``) in the contents too."""
+    stack = list(page.toc or [])
+    while stack:
+        item = stack.pop()
+        stack.extend(item.children)
+        if "$" in item.title or "\\(" in item.title:
+            soup = BeautifulSoup(item.title, "html.parser")
+            _typeset(soup, page)
+            item.title = str(soup)
+
+
 def on_page_content(html, page, config, files):
     if not getattr(page, "nb_url", None):  # set by mkdocs-jupyter on the pages it renders
-        return html
+        if "arithmatex" not in html:
+            return html
+        soup = BeautifulSoup(html, "html.parser")  # a plain page: its math is marked by arithmatex
+        for node in soup.select(".arithmatex"):
+            _typeset(node, page)
+            node["class"] = [c for c in node.get("class", []) if c != "arithmatex"]
+        return str(soup)
     html, images = notebook_page.extract_images(html)
     soup = BeautifulSoup(html, "html.parser")
     notebook_page.strip_inline_assets(soup)
     notebook_page.restyle(soup)
+    _typeset(soup, page)
+    _typeset_toc(page)
     _resolve_links(soup, page, files, config, skip={image.name for image in images})
     page.present_anchor_ids = notebook_page.anchor_ids(soup)
     _check_toc(page, page.present_anchor_ids)
@@ -124,27 +166,6 @@ def on_page_content(html, page, config, files):
     return str(soup)
 
 
-def _copy_mathjax(site_dir: Path) -> None:
-    import jupyter_server_mathjax
-
-    static = Path(jupyter_server_mathjax.__file__).parent / "static"
-    dest = site_dir / MATHJAX_DEST
-    if dest.exists():
-        shutil.rmtree(dest)
-    # Localisations are not needed for an English site (a sixth of the size), and the package's
-    # SVG output has fonts but no output code: MathJax never loads them (2.9 MB).
-    shutil.copytree(
-        static,
-        dest,
-        ignore=lambda folder, names: [
-            n for n in names if n == "localization" or (n == "SVG" and folder.endswith("output"))
-        ],
-    )
-    local = dest / "config" / "local"
-    local.mkdir(parents=True, exist_ok=True)
-    (local / "dlcourse.js").write_text(MATHJAX_LOCAL_CONFIG, encoding="utf-8")
-
-
 def _torch_pin() -> str:
     """The torch version of this build, without a local tag (``2.13.0+cpu`` -> ``2.13.0``)."""
     try:
@@ -153,15 +174,16 @@ def _torch_pin() -> str:
         return ""
 
 
-def _repository(config) -> str:
-    """The repository's URL, from the absolute ``edit_uri`` (the site sets no ``repo_url``)."""
-    if config.get("repo_url"):
-        return config["repo_url"].rstrip("/")
-    match = re.match(r"(https?://[^/]+/[^/]+/[^/]+)/", config.get("edit_uri") or "")
-    return match.group(1) if match else ""
+def _wheel(config) -> str:
+    """Copy the wheel of the executed ``dlcourse`` into the site; returns its absolute URL."""
+    built = wheel.build()
+    target = Path(config["site_dir"]) / WHEEL_DEST / built.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(built, target)
+    return (config["site_url"] or "").rstrip("/") + f"/{WHEEL_DEST}/{built.name}"
 
 
-def _write_notebooks(config, files) -> None:
+def _write_notebooks(config, files, wheel_url: str) -> None:
     docs = Path(config["docs_dir"])
     site = Path(config["site_dir"])
     site_url = config["site_url"] or ""
@@ -177,7 +199,7 @@ def _write_notebooks(config, files) -> None:
             str(page),
             resolve,
             torch_version=_torch_pin(),
-            repository=_repository(config),
+            wheel_url=wheel_url,
             site_name=config["site_name"],
             page_url=resolve(page.name) or site_url,
         )
@@ -186,7 +208,54 @@ def _write_notebooks(config, files) -> None:
         jupytext.write(notebook, target_dir / f"{page.stem}.ipynb", fmt="ipynb")
 
 
+def on_post_page(output, page, config):
+    return squeeze.squeeze(output)
+
+
+NOT_FOUND = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Page not found - {site_name}</title>
+<style>
+:root {{ color-scheme: light dark; }}
+body {{ margin: 0; font: 1rem/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: #1f1f1f; background: #fff; }}
+header {{ background: #3f51b5; color: #fff; padding: 0.8rem 1.2rem; font-weight: 700; }}
+main {{ max-width: 38rem; margin: 2rem auto; padding: 0 1.2rem; }}
+a {{ color: #303fa1; text-decoration: underline; }}
+@media (prefers-color-scheme: dark) {{
+  body {{ color: #e2e4e9; background: #1e2129; }}
+  header {{ background: #283593; }}
+  a {{ color: #9fa8f5; }}
+}}
+</style>
+</head>
+<body>
+<header>{site_name}</header>
+<main>
+<h1>Page not found</h1>
+<p>There is no page at this address. The book starts at its
+<a href="{home}">home page</a>, which lists every chapter.</p>
+</main>
+</body>
+</html>
+"""
+
+
+def _write_404(config) -> None:
+    """One self-contained page: Material's 404 loads the theme by absolute path (``/dlcourse/...``),
+    which breaks wherever the site is not served under that path."""
+    home = config["site_url"] or "/"
+    (Path(config["site_dir"]) / "404.html").write_text(
+        NOT_FOUND.format(site_name=html.escape(config["site_name"]), home=html.escape(home)),
+        encoding="utf-8",
+    )
+
+
 def on_post_build(config):
-    _copy_mathjax(Path(config["site_dir"]))
-    _write_notebooks(config, _files)
-    log.info("dlcourse: copied MathJax and wrote chapter notebooks")
+    math.copy_assets(Path(config["site_dir"]), MATH_DEST, _math_characters)
+    _write_notebooks(config, _files, _wheel(config))
+    _write_404(config)
+    log.info("dlcourse: wrote the math stylesheet, the wheel, the notebooks and the 404 page")

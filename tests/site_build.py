@@ -7,11 +7,19 @@ small build of its own.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gzip
+import http.server
 import importlib.util
+import io
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -24,6 +32,73 @@ SOURCES = [ROOT / "docs", ROOT / "src" / "dlcourse", ROOT / "overrides", ROOT / 
 MINI_CHAPTER = "07-backprop-by-hand.md"
 # A chapter page's HTML, images not counted (issue 12: a reader on a phone pays it every click).
 PAGE_BUDGET = 200_000
+
+
+# The browser the site is checked in: Debian's chromium (or Chrome, as on GitHub's runners).
+CHROMIUM = next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
+# What the host compresses (GitHub Pages gzips text): a page weighs on a phone what it weighs
+# compressed. The figures' SVG too.
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".ipynb"}
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a built site as its host does: files, gzip for text, 404.html for what is missing.
+
+    Every path that was missing is recorded in ``missing`` (a list the server shares).
+    """
+
+    missing: list[str]
+
+    def log_message(self, format, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404:
+            return super().send_error(code, message, explain)
+        self.missing.append(self.path)  # a missing file is a failure, even if unseen
+        page = Path(self.directory) / "404.html"
+        body = page.read_bytes() if page.is_file() else b"Not found"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_head(self):
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # the redirect to the folder's own URL
+            target = target / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and target.suffix in COMPRESSED and target.is_file()):
+            return super().send_head()
+        body = gzip.compress(target.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(target)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@contextlib.contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1; yields (base URL, the list of missing paths asked for)."""
+    missing: list[str] = []
+    handler = functools.partial(
+        type("Handler", (SiteHandler,), {"missing": missing}), directory=str(folder)
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", missing
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def chapters() -> list[str]:
@@ -42,7 +117,7 @@ def site_helpers():
         package = importlib.util.module_from_spec(spec)
         sys.modules["dlsite"] = package
         spec.loader.exec_module(package)
-    for name in ("highlight", "notebook_page", "download"):
+    for name in ("highlight", "notebook_page", "download", "math", "squeeze"):
         importlib.import_module(f"dlsite.{name}")
     return sys.modules["dlsite"]
 

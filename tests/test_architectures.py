@@ -35,7 +35,7 @@ def test_lenet5_shapes_and_parameter_count():
 def test_lenet5_rejects_bad_input():
     model = arch.LeNet5()
     with pytest.raises(
-        ValueError, match=r"expects x of shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"
+        ValueError, match=r"x must have shape \(N, 1, 28, 28\); got \(2, 1, 32, 32\)"
     ):
         model(torch.zeros(2, 1, 32, 32))
     with pytest.raises(ValueError, match=r"got \(1, 28, 28\)"):
@@ -163,3 +163,18 @@ def test_constructors_and_forwards_name_the_bad_argument():
         arch.multiply_adds(arch.LeNet5(), (2, 28, 28))
     with pytest.raises(TypeError, match="model must be Module"):
         arch.count_parameters("lenet")
+
+
+def test_forwards_check_shapes_only_and_never_wait_for_the_device():
+    """On the meta device a tensor has no values: a forward pass that read one to check its
+    input would raise. The CNNs check shapes and dtypes only, at the door."""
+    with torch.device("meta"):
+        for model, shape in [
+            (arch.LeNet5(), (2, 1, 28, 28)),
+            (arch.BasicBlock(4, 8, stride=2), (2, 4, 6, 6)),
+            (arch.VGG((4, "M", 4, "M"), num_classes=3), (2, 3, 8, 8)),
+            (arch.ResNet((1, 1, 1, 1), num_classes=3), (2, 3, 32, 32)),
+        ]:
+            assert model(torch.empty(shape)).device.type == "meta"
+        with pytest.raises(ValueError, match=r"x must have shape \(N, 1, 28, 28\)"):
+            arch.LeNet5()(torch.empty(2, 1, 32, 32))

@@ -3,25 +3,21 @@
 The site is ``site_build.book_site``: the ``site/`` that ``mkdocs build`` wrote just before the
 tests (``.ci/run`` does that), so that every page of the real build is checked, or else one small
 build with the linear-regression chapter executed. Nothing outside 127.0.0.1 resolves: a request
-leaving the site fails, and shows up as a console error and a failed resource.
+leaving the site fails, and shows up as a console error and a failed resource. axe-core checks
+every page for accessibility (``selenium-axe-python`` carries it).
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
+import json
 import os
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from site_build import book_site
+from site_build import CHROMIUM, ROOT, book_site, serve, site_helpers
 
-CHROMIUM = next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-)
 # GitHub's Ubuntu runners keep their ChromeDriver in $CHROMEWEBDRIVER, off the PATH.
 DRIVER = shutil.which("chromedriver") or shutil.which(
     "chromedriver", path=os.environ.get("CHROMEWEBDRIVER", "")
@@ -33,33 +29,23 @@ pytestmark = pytest.mark.skipif(
 )
 SEARCHED = "chapters/04-linear-regression/"
 
-MATH_DONE = (
-    "return !window.MathJax || !!(MathJax.Hub && MathJax.Hub.queue"
-    " && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0"
-    " && document.querySelector('.MathJax_Processing, .MathJax_Preview:not(:empty)') === null)"
+# Math arrives typeset (MathML, made at build time): a page is ready once loaded, and the math
+# font has loaded or failed.
+READY = (
+    "return document.readyState === 'complete'"
+    " && (!document.fonts || document.fonts.status === 'loaded')"
 )
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    missing: list[str] = []
-
-    def log_message(self, format, *args):
-        pass
-
-    def send_error(self, code, message=None, explain=None):
-        _Handler.missing.append(self.path)  # a missing file is a failure, even if unseen
-        super().send_error(code, message, explain)
+# axe-core's impacts that fail the test.
+SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """(site folder, chapters executed in it, base URL of a local server over it)."""
+    """(site folder, chapters executed in it, base URL of a local server over it, the paths
+    that were asked for and missing)."""
     folder, executed = book_site(tmp_path_factory)
-    handler = functools.partial(_Handler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield folder, executed, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serve(folder) as (base, missing):
+        yield folder, executed, base, missing
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +74,7 @@ def browser(tmp_path_factory):
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(DRIVER))
     driver.set_page_load_timeout(60)
+    driver.set_script_timeout(180)  # axe-core on a long chapter, on a busy machine
     yield driver
     driver.quit()
 
@@ -105,7 +92,7 @@ def _open(browser, url, width=1280):
 
     browser.set_window_size(width, 900)
     browser.get(url)
-    WebDriverWait(browser, 60).until(lambda d: d.execute_script(MATH_DONE))
+    WebDriverWait(browser, 60).until(lambda d: d.execute_script(READY))
     # Figures load lazily: ask for all of them now, and wait until each has loaded or failed.
     browser.execute_script("document.querySelectorAll('img').forEach(i => i.loading = 'eager')")
     WebDriverWait(browser, 60).until(
@@ -113,26 +100,67 @@ def _open(browser, url, width=1280):
     )
 
 
-# What one visit of a page measures (run after MathJax is done and every image has loaded).
+def _axe(browser) -> list[dict]:
+    """axe-core's serious and critical violations on the page open in ``browser``."""
+    from selenium_axe_python import Axe
+
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run(options=json.dumps({"resultTypes": ["violations"]}))
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "nodes": len(violation["nodes"]),
+            "examples": [node["target"] for node in violation["nodes"][:3]],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+def _axe_problems(violations: list[dict]) -> list[str]:
+    return [
+        f"axe {v['id']} ({v['impact']}): {v['nodes']} element(s), e.g. {v['examples']}"
+        for v in violations
+    ]
+
+
+# What one visit of a page measures (run after the page and every image have loaded).
 REPORT = r"""
 const article = document.querySelector('article.md-content__inner');
 const box = article.getBoundingClientRect();
 const style = getComputedStyle(article);
 const right = box.right + 1;
 const notebook = article.querySelector('.jupyter-wrapper');
-const codeBlocks = [...article.querySelectorAll('.jp-CodeCell .highlight pre')].map(pre => {
-  const code = pre.querySelector('code').getBoundingClientRect();
+const copyable = article.querySelectorAll('.jp-CodeCell .highlight:not(.no-copy) pre');
+const codeBlocks = [...copyable].map(pre => {
+  // The first line of code: where its text starts, not the box (whose padding holds the button).
+  const range = document.createRange();
+  range.selectNodeContents(pre.querySelector('code'));
+  const lines = [...range.getClientRects()].filter(r => r.height > 0);
+  const top = lines.length ? Math.min(...lines.map(r => r.top)) : Infinity;
   const button = pre.querySelector('button.md-code__button[data-md-type=copy]');
-  return [!!button, !!button && button.getBoundingClientRect().bottom <= code.top + 1];
+  return [!!button, !!button && button.getBoundingClientRect().bottom <= top + 1];
 });
 return {
   resources: performance.getEntriesByType('resource').map(e => e.name),
   images: [...article.querySelectorAll('img')]
     .map(i => [i.currentSrc, i.naturalWidth > 0, (i.alt || '').trim()]),
-  math: document.querySelectorAll('.MathJax, .MathJax_Display').length,
-  mathErrors: document.querySelectorAll('.MathJax_Error').length,
-  rawMath: [...article.querySelectorAll('.jp-RenderedMarkdown p, .jp-RenderedMarkdown li')]
-    .map(el => el.textContent).filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 60)),
+  math: article.querySelectorAll('math').length,
+  mathErrors: [...document.querySelectorAll('.temml-error')].map(e => e.textContent.slice(0, 80)),
+  // TeX left in the prose: text outside code and math with a pair of $ or \( \) in it.
+  rawMath: [...article.querySelectorAll('p, li, td, th, h1, h2, h3, h4, summary')]
+    .map(el => {
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll('code, pre, kbd, math, p, li').forEach(c => c.remove());
+      return copy.textContent;
+    })
+    .filter(t => /\$[^$\s][^$]*\$|\\\(|\\\[/.test(t)).map(t => t.slice(0, 60)),
+  tocRawMath: [...document.querySelectorAll('.md-nav__link')]
+    .map(a => a.textContent).filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 60)),
+  mathWithoutFont: [...article.querySelectorAll('math')].slice(0, 1)
+    .map(m => getComputedStyle(m).fontFamily).filter(f => !/Latin Modern Math/.test(f)),
   codeBlocks,
   oldCopyButtons: document.querySelectorAll('clipboard-copy').length,
   solutions: document.querySelectorAll('details.dl-solution-details').length,
@@ -140,7 +168,7 @@ return {
   overflowingProse: [...article.querySelectorAll('p, li, h1, h2, h3, h4, figcaption, summary')]
     .filter(el => el.getBoundingClientRect().right > right)
     .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 60)),
-  clippedMath: [...article.querySelectorAll('.MathJax_Display')]
+  clippedMath: [...article.querySelectorAll('.dl-math-display')]
     .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto')
     .map(el => el.textContent.slice(0, 60)),
   narrowNotebook: !!notebook && notebook.getBoundingClientRect().width
@@ -152,7 +180,7 @@ return {
 @pytest.fixture(scope="module")
 def reports(site, browser):
     """{width: {page: what the visit measured, with the console's errors}} for 1280 and 390 px."""
-    folder, _, base = site
+    folder, _, base, _ = site
     browser.get_log("browser")  # start clean
     found = {}
     for width in (1280, 390):
@@ -163,7 +191,29 @@ def reports(site, browser):
             report["errors"] = [
                 e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
             ]
+            report["axe"] = _axe(browser)
             found[width][page or "(landing page)"] = report
+    return found
+
+
+@pytest.fixture(scope="module")
+def dark_axe(site, browser):
+    """{page: axe's serious violations} with the reader's system in dark mode (Material's
+    slate palette), at 1280 px."""
+    folder, _, base, _ = site
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    found = {}
+    try:
+        for page in _pages(folder):
+            _open(browser, base + page)
+            scheme = browser.execute_script("return document.body.dataset.mdColorScheme")
+            assert scheme == "slate", f"{page}: the dark palette is not on ({scheme})"
+            found[page or "(landing page)"] = _axe(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     return found
 
 
@@ -178,9 +228,9 @@ def _problems(reports, check, widths=(1280, 390)) -> str:
 
 
 def test_every_page_loads_offline_without_a_console_error(site, reports):
-    _, _, base = site
+    _, _, base, missing = site
     assert len(reports[1280]) >= 3
-    assert not _Handler.missing, f"the site lacks files its pages ask for: {_Handler.missing}"
+    assert not missing, f"the site lacks files its pages ask for: {missing}"
     problems = _problems(
         reports,
         lambda r: (
@@ -208,24 +258,51 @@ def test_every_image_loads_and_has_alt_text(reports):
     assert not problems, problems
 
 
+def test_every_page_has_no_serious_accessibility_violation(reports):
+    """axe-core: no serious or critical violation on any page, on a desktop and a phone."""
+    problems = _problems(reports, lambda r: _axe_problems(r["axe"]))
+    assert not problems, problems
+
+
+def test_every_page_has_no_serious_accessibility_violation_in_the_dark(dark_axe):
+    """The same in the dark palette (contrast of code, links and text differs there)."""
+    problems = [
+        f"{page} (dark): {problem}"
+        for page, violations in dark_axe.items()
+        for problem in _axe_problems(violations)
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def test_chapters_typeset_their_math(site, reports):
+    """Math arrives as MathML made at build time: every chapter whose Markdown has TeX shows
+    MathML, none is left as TeX, no script typesets anything, and the math font the site
+    serves is the one used."""
+    import re
+
     from bs4 import BeautifulSoup
 
-    folder, executed, _ = site
+    folder, executed, _, _ = site
+    split_tex = site_helpers().math.split_tex
     for name in executed:
         slug = name.removesuffix(".md")
+        markdown = (ROOT / "docs" / "chapters" / name).read_text(encoding="utf-8")
+        prose = re.sub(r"```.*?```|`[^`\n]*`", "", markdown, flags=re.S)
+        has_math = any(not isinstance(part, str) for part in split_tex(prose))
         page = BeautifulSoup((folder / "chapters" / slug / "index.html").read_text(), "html.parser")
-        for code in page.select(".jp-RenderedMarkdown pre, .jp-RenderedMarkdown code"):
-            code.decompose()  # a shell prompt's "$" in a console block is not math
-        has_math = any("$" in md.get_text() for md in page.select(".jp-RenderedMarkdown"))
+        assert not [s for s in page.find_all("script") if "mathjax" in str(s).lower()], (
+            f"{name}: a client-side typesetter is back"
+        )
         report = reports[1280][f"chapters/{slug}/"]
-        assert report["mathErrors"] == 0, f"{name}: {report['mathErrors']} equations failed"
         assert report["math"] > 0 or not has_math, f"{name}: its equations were not typeset"
+        assert not report["mathErrors"], f"{name}: equations failed: {report['mathErrors']}"
         assert not report["rawMath"], f"{name}: TeX left untypeset: {report['rawMath']}"
+        assert not report["tocRawMath"], f"{name}: TeX in the contents: {report['tocRawMath']}"
+        assert not report["mathWithoutFont"], f"{name}: math font: {report['mathWithoutFont']}"
 
 
 def test_exercise_solutions_are_folded(site, reports):
-    folder, executed, _ = site
+    folder, executed, _, _ = site
     for name in executed:
         slug = name.removesuffix(".md")
         markers = (
@@ -238,7 +315,7 @@ def test_exercise_solutions_are_folded(site, reports):
 def test_chapter_figures_are_lazy_files_with_alt_text(site):
     from bs4 import BeautifulSoup
 
-    folder, executed, _ = site
+    folder, executed, _, _ = site
     for name in executed:
         page = folder / "chapters" / name.removesuffix(".md") / "index.html"
         figures = BeautifulSoup(page.read_text(), "html.parser").select(".dl-figure img")
@@ -252,7 +329,7 @@ def test_search_finds_the_normal_equation(site, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    _, _, base = site
+    _, _, base, _ = site
     _open(browser, base)
     box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
     box.click()
@@ -276,7 +353,7 @@ def test_search_finds_the_normal_equation(site, browser):
 def test_palette_toggle_switches_light_and_dark(site, browser):
     from selenium.webdriver.common.by import By
 
-    _, _, base = site
+    _, _, base, _ = site
     _open(browser, base)
     seen = []
     for _ in range(3):  # system preference -> light -> dark -> system preference
@@ -293,7 +370,7 @@ def test_palette_toggle_switches_light_and_dark(site, browser):
 
 
 def test_every_code_block_has_materials_copy_button_and_it_covers_no_code(site, reports):
-    _, executed, _ = site
+    _, executed, _, _ = site
     for width in (1280, 390):
         for name in executed:
             report = reports[width][f"chapters/{name.removesuffix('.md')}/"]
@@ -319,7 +396,7 @@ def test_one_column_the_full_width_and_nothing_overflows(reports, width):
 
 
 def test_notebook_download_link_serves_the_notebook(site, browser):
-    _, executed, base = site
+    _, executed, base, _ = site
     slug = executed[0].removesuffix(".md")
     _open(browser, f"{base}chapters/{slug}/")
     link = browser.execute_script(
@@ -344,7 +421,7 @@ return [...document.querySelectorAll('g.stage')].flatMap(stage => {
 
 @pytest.mark.parametrize("name", ["learning-path.svg", "learning-path-narrow.svg"])
 def test_learning_path_text_stays_inside_its_boxes(site, browser, name):
-    _, _, base = site
+    _, _, base, _ = site
     browser.get(f"{base}assets/{name}")
     outside = browser.execute_script(FITS)
     assert browser.execute_script("return document.querySelectorAll('g.stage').length") == 6

@@ -3,7 +3,7 @@ the model is refused before anything is loaded."""
 
 from __future__ import annotations
 
-import pickle
+import hashlib
 import random
 
 import numpy as np
@@ -93,23 +93,17 @@ def test_wrong_shapes_raise_a_clear_error_and_leave_the_model_untouched(tmp_path
     with pytest.raises(ValueError) as error:
         checkpoint.load_checkpoint(path, other, other_optimizer)
     message = str(error.value)
-    assert "0.weight: checkpoint shape (8, 4), model shape (16, 4)" in message
-    assert "3.weight: checkpoint shape (3, 8), model shape (3, 16)" in message
+    assert message.startswith("path 'run.pt' does not fit; nothing was loaded: ")
+    assert "model: 0.weight: file (8, 4) vs model (16, 4)" in message
+    assert "model: 3.weight: file (3, 8) vs model (3, 16)" in message
     assert _same(before, _snapshot(other, other_optimizer))  # nothing loaded
 
     # The same through fit(resume_from=...): refused before a single step.
     loader = train.make_loader(np.zeros((8, 4)), np.zeros(8, dtype=int), 4)
-    with pytest.raises(ValueError, match="model shape"):
-        train.fit(
-            other,
-            loader,
-            None,
-            nn.CrossEntropyLoss(),
-            other_optimizer,
-            3,
-            device="cpu",
-            resume_from=path,
-        )
+    args = (loader, None, nn.CrossEntropyLoss())
+    train.fit(model, *args, optimizer, 1, device="cpu", checkpoint_path=path, progress=None)
+    with pytest.raises(ValueError, match=r"file \(8, 4\) vs model \(16, 4\)"):
+        train.fit(other, *args, other_optimizer, 3, device="cpu", resume_from=path)
     assert _same(before, _snapshot(other, other_optimizer))
 
 
@@ -120,8 +114,8 @@ def test_missing_and_unexpected_keys_are_named(tmp_path):
     renamed = nn.Sequential()
     renamed.add_module("first", nn.Linear(4, 8))
     for target, pattern in [
-        (deeper, r"missing keys \['5.weight', '5.bias'\]"),
-        (renamed, r"missing keys \['first.weight'.*unexpected keys \['0.weight'"),
+        (deeper, r"model: missing 5.weight; model: missing 5.bias"),
+        (renamed, r"model: missing first.weight; .*model: unexpected 0.weight"),
     ]:
         before = _snapshot(target)
         with pytest.raises(ValueError, match=pattern):
@@ -173,11 +167,11 @@ def test_a_scheduler_of_another_kind_is_refused(tmp_path):
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     model, _, _ = _trained()
     torch.save(model.state_dict(), tmp_path / "weights.pt")  # a bare state_dict
-    with pytest.raises(ValueError, match="not a dlcourse checkpoint"):
+    with pytest.raises(ValueError, match="'weights.pt' is not a dlcourse checkpoint"):
         checkpoint.load_checkpoint(tmp_path / "weights.pt", model)
     # Pickled code is refused by weights_only=True, before anything is looked at.
-    torch.save({"format": 1, "model": _Evil()}, tmp_path / "evil.pt")
-    with pytest.raises(pickle.UnpicklingError):
+    torch.save({"format": 2, "model": _Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match="'evil.pt' does not load with weights_only=True: .*print"):
         checkpoint.load_checkpoint(tmp_path / "evil.pt", model)
 
 
@@ -213,13 +207,17 @@ def test_bad_arguments_are_named(tmp_path, call, error, message):
         call(model, optimizer, path)
 
 
-def _run(epochs, seed=0, **kwargs):
+def _run(epochs, seed=0, wrong_val_labels=False, **kwargs):
     """A classification run with shuffling, dropout, a per-batch and a per-epoch schedule,
-    clipping and accumulation: every piece of state a resume must carry."""
+    clipping and accumulation: every piece of state a resume must carry. With
+    ``wrong_val_labels`` the validation labels are shifted by one class, so that the
+    validation loss grows as the model learns: the best epoch comes early."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 60)
     X = rng.normal(size=(60, 4)) + 2.0 * np.eye(3, 4)[y]
+    if wrong_val_labels:
+        y[48:] = (y[48:] + 1) % 3
     model = _net(16, dropout=0.3)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     history = train.fit(
@@ -252,3 +250,188 @@ def test_resuming_equals_the_uninterrupted_run(tmp_path):
     ):
         assert torch.equal(a, b)  # bit for bit
     assert len(set(straight.lr)) == 4  # both schedules moved the rate
+
+
+# --- files that cannot be loaded: one rule, a ValueError naming the file, nothing loaded -------
+
+
+def test_an_optimizer_of_another_class_is_refused_before_anything_is_loaded(tmp_path):
+    model, optimizer, _ = _trained()  # Adam, with moments
+    path = tmp_path / "run.pt"
+    checkpoint.save_checkpoint(path, model, optimizer)
+    fresh = _net()
+    sgd = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+    before = _snapshot(fresh)
+    with pytest.raises(ValueError, match="optimizer: file Adam vs SGD here"):
+        checkpoint.load_checkpoint(path, fresh, sgd)
+    assert _same(before, _snapshot(fresh)) and not sgd.state
+    assert sgd.param_groups[0]["momentum"] == 0.9  # SGD's settings are still SGD's
+    loss = fresh(torch.randn(2, 4)).sum()
+    loss.backward()
+    sgd.step()  # and it still steps
+
+
+def _damaged_files(tmp_path, model, optimizer):
+    """A good checkpoint and copies of it damaged in the ways files get damaged."""
+    good = tmp_path / "good.pt"
+    checkpoint.save_checkpoint(good, model, optimizer)
+    data = good.read_bytes()
+    files = {"truncated": data[: len(data) // 2], "empty": b"", "garbage": b"not a torch file"}
+    for name, content in files.items():
+        (tmp_path / f"{name}.pt").write_bytes(content)
+    torch.save(_Evil(), tmp_path / "pickled.pt")  # an object: weights_only refuses it
+    torch.save(torch.zeros(3), tmp_path / "tensor.pt")  # a bare tensor
+    torch.save([1, 2], tmp_path / "list.pt")
+    torch.save({"0.weight": "text"}, tmp_path / "strings.pt")
+    return ["truncated", "empty", "garbage", "pickled", "tensor", "list", "strings"]
+
+
+def test_damaged_files_are_a_value_error_naming_the_file(tmp_path):
+    model, optimizer, _ = _trained()
+    fresh = _net()
+    before = _snapshot(fresh)
+    for name in _damaged_files(tmp_path, model, optimizer):
+        path = tmp_path / f"{name}.pt"
+        for load in (
+            lambda path=path: checkpoint.load_checkpoint(path, fresh),
+            lambda path=path: checkpoint.load_state_dict_checked(fresh, path),
+        ):
+            with pytest.raises(ValueError, match=rf"^path '{name}\.pt' .*; nothing was loaded"):
+                load()
+        assert _same(before, _snapshot(fresh)), name
+    with pytest.raises(ValueError) as error:  # torch's reason, cut to its one first sentence
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "pickled.pt")
+    assert str(error.value).endswith("allowed global by default; nothing was loaded")
+    assert "GLOBAL" in str(error.value) and "Please" not in str(error.value)
+    with pytest.raises(ValueError, match="^path 'empty.pt' .* weights_only=True: EOFError; "):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "empty.pt")  # no words: its type
+    with pytest.raises(ValueError, match=r"^path 'tensor\.pt' must hold a state_dict .*got Tensor"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "tensor.pt")
+    with pytest.raises(
+        ValueError, match=r"^path 'truncated\.pt' does not load with weights_only=True"
+    ):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "truncated.pt")
+    with pytest.raises(ValueError, match="path must be an existing weights file; got '.*nope.pt'"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "nope.pt")
+    with pytest.raises(ValueError, match="path must be an existing checkpoint file"):
+        checkpoint.load_checkpoint(tmp_path, fresh)  # a folder
+    with pytest.raises(ValueError, match="NUL"):
+        checkpoint.load_checkpoint("a\0b.pt", fresh)
+
+
+def test_serving_and_transfer_load_through_the_one_loader(tmp_path):
+    from dlcourse import serving, transfer
+
+    torch.save(_net(16).state_dict(), tmp_path / "w.pt")
+    messages = []
+    for load in (
+        lambda m: checkpoint.load_state_dict_checked(m, tmp_path / "w.pt"),
+        lambda m: serving.load_weights(tmp_path / "w.pt", m),
+        lambda m: transfer.load_weights(m, tmp_path / "w.pt", None),
+    ):
+        with pytest.raises(ValueError) as error:
+            load(_net(8))
+        messages.append(str(error.value))
+    assert len(set(messages)) == 1  # one message format
+    assert messages[0].startswith(
+        "path 'w.pt' does not fit model (Sequential); nothing was loaded: "
+    )
+    assert "0.weight: file (16, 4) vs model (8, 4)" in messages[0]
+    for load in (serving.load_weights, lambda p, m: transfer.load_weights(m, p, None)):
+        with pytest.raises(ValueError, match="path must be an existing weights file"):
+            load(tmp_path / "absent.pt", _net())
+
+
+def test_load_state_dict_checked_loads_weights_and_checkpoints_all_or_nothing(tmp_path):
+    model, optimizer, _ = _trained()
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    checkpoint.save_checkpoint(tmp_path / "run.pt", model, optimizer)
+    for name in ("w.pt", "run.pt"):
+        fresh = _net().eval()
+        assert checkpoint.load_state_dict_checked(fresh, tmp_path / name) is fresh
+        assert _same(_snapshot(fresh), _snapshot(model)) and not fresh.training  # mode kept
+
+    digest = hashlib.sha256((tmp_path / "w.pt").read_bytes()).hexdigest()
+    fresh = _net()
+    checkpoint.load_state_dict_checked(fresh, tmp_path / "w.pt", expected_sha256=digest.upper())
+    assert _same(_snapshot(fresh), _snapshot(model))
+    fresh, wrong = _net(), "0" * 64
+    before = _snapshot(fresh)
+    with pytest.raises(ValueError, match=f"has sha256 {digest}, which does not match.*{wrong}"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "w.pt", expected_sha256=wrong)
+    assert _same(before, _snapshot(fresh))
+
+    state = model.state_dict()
+    state["extra"] = state.pop("3.bias")
+    torch.save(state, tmp_path / "renamed.pt")
+    with pytest.raises(ValueError, match="nothing was loaded: missing 3.bias; unexpected extra"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "renamed.pt")
+    complex_state = {k: v.to(torch.complex64) for k, v in model.state_dict().items()}
+    torch.save(complex_state, tmp_path / "complex.pt")
+    with pytest.raises(ValueError, match=r"0.weight: file torch.complex64 vs model torch.float32"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "complex.pt")
+    assert _same(before, _snapshot(fresh))
+    with pytest.raises(TypeError, match="expected_sha256 must be a hex digest"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "w.pt", expected_sha256=3)
+    with pytest.raises(ValueError, match="expected_sha256 must be 64 hex digits"):
+        checkpoint.load_state_dict_checked(fresh, tmp_path / "w.pt", expected_sha256="abc")
+    with pytest.raises(TypeError, match="model"):
+        checkpoint.load_state_dict_checked(state, tmp_path / "w.pt")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"f": lambda: 1},  # cannot even be pickled
+        {"o": _Evil()},  # pickles, but loading it would run code
+        {"array": np.zeros(3)},  # a NumPy array: weights_only refuses it
+        {"nested": [{"deep": object()}]},
+    ],
+)
+def test_save_refuses_extra_that_would_never_load(tmp_path, extra):
+    model, optimizer, _ = _trained()
+    path = tmp_path / "run.pt"
+    with pytest.raises(ValueError, match=r"^extra must hold only what torch.load\(weights_only"):
+        checkpoint.save_checkpoint(path, model, optimizer, extra=extra)
+    assert not list(tmp_path.iterdir())  # nothing written
+    with pytest.raises(ValueError, match="^history must hold only"):
+        checkpoint.save_checkpoint(path, model, optimizer, history=extra)
+    fine = {"t": torch.ones(2), "n": [1, 2.5, "a", None, (True,)], "d": {"k": {"x": 1}}}
+    checkpoint.save_checkpoint(path, model, optimizer, extra=fine)
+    assert checkpoint.load_checkpoint(path, _net())["extra"].keys() == fine.keys()
+
+
+def test_with_early_stopping_the_checkpoint_holds_the_model_once_and_resumes_exactly(tmp_path):
+    straight_model, straight = _run(12, patience=3, wrong_val_labels=True)
+    assert straight.stopped_early
+    path = tmp_path / "half.pt"
+    _run(straight.best_epoch + 2, patience=3, wrong_val_labels=True, checkpoint_path=path)
+    ckpt = torch.load(path, weights_only=True)
+    # The model once: no tensor outside the model, optimizer, random state and scaler.
+    assert set(ckpt["extra"]) == {"fit"} and ckpt["extra"]["fit"]["wait"] == 1
+    assert not any(torch.is_tensor(v) for k, v in ckpt["extra"]["fit"].items() if k != "scaler")
+    best = torch.load(tmp_path / "half.best.pt", weights_only=True)  # the best epoch, aside
+    assert best.keys() == ckpt["model"].keys()
+    assert (
+        ckpt["extra"]["fit"]["best_sha256"]
+        == hashlib.sha256((tmp_path / "half.best.pt").read_bytes()).hexdigest()
+    )
+
+    resumed_model, resumed = _run(12, seed=7, patience=3, wrong_val_labels=True, resume_from=path)
+    assert resumed == straight  # it stops at the same epoch...
+    assert _same(_snapshot(straight_model), _snapshot(resumed_model))  # ...with the best weights
+
+    (tmp_path / "half.best.pt").write_bytes(b"swapped")  # the best weights are checked too
+    with pytest.raises(ValueError, match="'half.best.pt' has sha256"):
+        _run(12, patience=3, wrong_val_labels=True, resume_from=path)
+
+
+def test_resuming_from_a_checkpoint_that_fit_did_not_write_is_refused_before_loading(tmp_path):
+    model, optimizer, _ = _trained()
+    checkpoint.save_checkpoint(
+        tmp_path / "mine.pt",
+        _net(16),
+        optimizer=torch.optim.SGD(_net(16).parameters(), lr=0.05, momentum=0.9),
+    )
+    with pytest.raises(ValueError, match="must be a checkpoint written by fit"):
+        _run(2, resume_from=tmp_path / "mine.pt")

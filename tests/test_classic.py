@@ -219,3 +219,15 @@ def test_blobs_shapes_balance_and_seed():
 def test_wine():
     X, y, names = data.wine()
     assert X.shape == (178, 13) and set(y) == {0, 1, 2} and len(names) == 13
+
+
+def test_squared_distances_far_from_the_origin_keep_ties_and_digits():
+    # |a|^2 - 2 a.b + |b|^2 at 1e6 from the origin leaves only a few digits of a distance of 3;
+    # shifting both sets by a point of B first keeps the three-way tie exact.
+    query = np.array([[1e6 + 0.1, 1e6 + 0.7]])
+    around = query + np.array([[3.0, 0.0], [0.0, -3.0], [-3.0, 0.0]])
+    np.testing.assert_array_equal(classic.squared_distances(query, around), [[9.0, 9.0, 9.0]])
+    rng = np.random.default_rng(0)
+    A, B = 1e8 + rng.standard_normal((5, 3)), 1e8 + rng.standard_normal((4, 3))
+    exact = ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1)
+    np.testing.assert_allclose(classic.squared_distances(A, B), exact, rtol=1e-6)

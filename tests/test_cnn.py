@@ -123,6 +123,31 @@ def test_conv2d_and_backward_match_torch_on_random_shapes(
     np.testing.assert_allclose(dw, dw_t, rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("case", CASES[::3], ids=[_ids(c) for c in CASES[::3]])
+def test_the_flipped_kernel_derivation_gives_the_same_input_gradient(case):
+    """The reading version (a full convolution with the flipped kernel, extra zeros at the end
+    when the stride skips the last rows) equals the col2im version the package runs."""
+    shape, stride, padding, _ = case
+    x, w, _ = _inputs(shape, bias=False, seed=8)
+    out = cnn.conv2d(x, w, None, stride, padding)
+    grad_out = np.random.default_rng(9).standard_normal(out.shape)
+    dx, _, _ = cnn.conv2d_backward(x, w, grad_out, stride, padding)
+    flipped = cnn._input_grad_flipped(x.shape, w, grad_out, stride, padding)
+    np.testing.assert_allclose(flipped, dx, rtol=0, atol=TOL)
+
+
+def test_fold_adds_every_window_back_where_it_was_cut():
+    """_fold is the adjoint of _windows: <windows(x), G> == <x, fold(G)> for every G."""
+    rng = np.random.default_rng(10)
+    for stride, padding, k in [(1, 0, 3), (2, 1, 3), (3, 2, 2)]:
+        x = rng.standard_normal((2, 3, 7, 6))
+        windows = cnn._windows(x, k, k, stride, padding)
+        G = rng.standard_normal(windows.shape)
+        folded = cnn._fold(G, x.shape, stride, padding)
+        assert folded.shape == x.shape
+        assert np.isclose(np.sum(windows * G), np.sum(x * folded), rtol=1e-12)
+
+
 def test_conv2d_is_a_cross_correlation_on_a_hand_example():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])  # top-left minus bottom-right

@@ -3,6 +3,8 @@ curve of one process on the combined batch; FSDP2 shards and agrees; bad input i
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import torch
 from torch.utils.data import DistributedSampler
@@ -132,9 +134,9 @@ def test_setup_outside_torchrun_says_what_is_missing(monkeypatch):
 
 def test_a_failed_launch_is_a_runtime_error_with_the_output(tmp_path, monkeypatch):
     def failing(command, **kwargs):
-        return D.subprocess.CompletedProcess(command, 1, "rank 0 said", "rank 1 crashed")
+        return subprocess.CompletedProcess(command, 1, "rank 0 said", "rank 1 crashed")
 
-    monkeypatch.setattr(D.subprocess, "run", failing)
+    monkeypatch.setattr(subprocess, "run", failing)
     with pytest.raises(RuntimeError, match="(?s)torchrun failed.*rank 1 crashed"):
         D.launch("ddp", tmp_path, CONFIG)
 
@@ -158,3 +160,27 @@ def test_a_failed_launch_is_a_runtime_error_with_the_output(tmp_path, monkeypatc
 def test_bad_types_and_sizes_are_refused_before_any_work(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_batch_norm_breaks_the_equality_with_one_process(tmp_path):
+    # each rank normalises with the statistics of its own 16 examples, one process with those
+    # of all 32: the first loss already differs (SyncBatchNorm would share the statistics)
+    config = D.DDPConfig(epochs=1, batch_size=16, n_examples=128, batch_norm=True)
+    run = D.launch("ddp", tmp_path, config, nproc=2, timeout=600)
+    _, losses = D.train_single(config, world_size=2)
+    assert len(run.losses["ddp"]) == len(losses) == 4
+    assert abs(run.losses["ddp"][0] - losses[0]) > 1e-4  # not rounding: float64 gives 1e-15
+    rank0, rank1 = run.states["ddp"]
+    weights = [k for k in rank0 if not k.startswith("1.running") and "num_batches" not in k]
+    assert all(torch.equal(rank0[k], rank1[k]) for k in weights)  # the weights: identical
+    # the running statistics: each rank's own, from its own slices (DDP copies rank 0's to the
+    # others at the start of every forward pass, and the last forward updates each locally)
+    assert not torch.equal(rank0["1.running_mean"], rank1["1.running_mean"])
+
+
+def test_the_command_line_reads_true_and_false():
+    config = D.DDPConfig(batch_norm=True)
+    command = D.torchrun_command("ddp", "out", config, nproc=2, port=29500)
+    assert command[command.index("--batch-norm") + 1] == "True"
+    assert D.make_model(config)[1].__class__.__name__ == "BatchNorm1d"
+    assert len(D.make_model(D.DDPConfig())) == 3

@@ -217,3 +217,24 @@ def test_bad_tensors_and_sizes_are_refused_before_torch_sees_them():
         proto(sx, torch.zeros(4), qx, 2)
     with pytest.raises(ValueError, match="query_x must have 64 features like support_x"):
         proto(sx, torch.tensor([0, 0, 1, 1]), torch.zeros(2, 63), 2)
+
+
+def test_a_support_set_missing_a_class_names_support_y():
+    proto = fewshot.ProtoNet(fewshot.ConvEmbedding(2))
+    sx, qx = torch.zeros(4, 64), torch.zeros(2, 64)
+    with pytest.raises(ValueError, match=r"support_y must hold every label 0..2 .*\[2, 0, 2\]"):
+        proto(sx, torch.tensor([0, 0, 2, 2]), qx, 3)
+    with pytest.raises(ValueError, match=r"support_y must hold labels 0..1; got -1"):
+        proto(sx, torch.tensor([-1, 0, 1, 1]), qx, 2)
+
+
+@pytest.mark.parametrize("mode", [True, False])
+def test_predict_restores_the_mode_it_found(mode):
+    # like train.predict and GPT.generate: eval mode while predicting, then the mode found
+    proto = fewshot.ProtoNet(fewshot.ConvEmbedding(2)).train(mode)
+    X = np.random.default_rng(0).random((6, 64))
+    proto.predict(X[:4], np.array([0, 0, 1, 1]), X[4:])
+    assert proto.training is mode and proto.embed.training is mode
+    with pytest.raises(ValueError):  # also after an error inside
+        proto.predict(X[:4], np.array([0, 0, 2, 2]), X[4:])
+    assert proto.training is mode

@@ -84,6 +84,31 @@ def test_fewer_examples_than_features_is_singular():
     np.testing.assert_allclose(X @ W + b, y, atol=1e-10)  # interpolates exactly
 
 
+def test_as_many_examples_as_features_is_singular_too():
+    # The condition is m < n + 1 (the bias is a column too), not "fewer examples than features".
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((4, 4)), rng.standard_normal(4)
+    with pytest.raises(np.linalg.LinAlgError, match=r"singular.*m < n \+ 1"):
+        linear.normal_equation(X, y)
+
+
+def test_full_rank_but_ill_conditioned_is_worded_as_conditioning():
+    # Columns that are independent in exact arithmetic, but so close that X^T X (whose
+    # condition number is cond(X)^2) loses every digit; least squares on X still recovers them.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(200)
+    X = np.column_stack([x, x + 1e-9 * rng.standard_normal(200)])
+    assert np.linalg.matrix_rank(linear.add_bias_column(X)) == 3  # full column rank
+    y = X @ np.array([1.0, 2.0]) + 0.5
+    with pytest.raises(np.linalg.LinAlgError) as info:
+        linear.normal_equation(X, y)
+    message = str(info.value)
+    assert "singular" in message and "condition number" in message
+    assert "squares the condition number" in message and "least squares" in message
+    W, b = linear.least_squares(X, y)
+    np.testing.assert_allclose(X @ W + b, y, atol=1e-6)
+
+
 @pytest.mark.parametrize(
     "fn", [linear.normal_equation, linear.gradient_descent, linear.least_squares]
 )

@@ -225,3 +225,67 @@ def test_bad_input_raises_a_clear_value_error(call, message):
 def test_a_wrong_type_raises_a_clear_type_error(call, message):
     with pytest.raises(TypeError, match=message):
         call()
+
+
+# ---- confidence intervals ------------------------------------------------------------------
+
+
+def test_wilson_interval_known_values_and_edges():
+    # 0 of 10: the Wilson upper end is z^2 / (n + z^2) = 3.8415 / 13.8415
+    low, high = metrics.binomial_ci(0, 10)
+    assert low == 0.0 and abs(high - 0.27753) < 1e-4
+    low, high = metrics.binomial_ci(10, 10)
+    assert high == 1.0 and abs(low - (1 - 0.27753)) < 1e-4
+    # symmetric under swapping successes and failures
+    a, b = metrics.binomial_ci(13, 40, 0.9), metrics.binomial_ci(27, 40, 0.9)
+    assert np.allclose(a, (1 - b[1], 1 - b[0]))
+    # large n: the textbook p +- 1.96 sqrt(p (1 - p) / n)
+    low, high = metrics.binomial_ci(9_000, 10_000)
+    half = 1.959964 * np.sqrt(0.9 * 0.1 / 10_000)
+    assert abs(low - (0.9 - half)) < 5e-4 and abs(high - (0.9 + half)) < 5e-4
+
+
+def test_wilson_interval_covers_the_true_proportion_about_95_percent_of_the_time():
+    rng = np.random.default_rng(0)
+    for p, n in [(0.9, 300), (0.5, 50), (0.02, 500)]:
+        draws = rng.binomial(n, p, size=4000)
+        intervals = [metrics.binomial_ci(int(k), n) for k in draws]
+        covered = np.mean([lo <= p <= hi for lo, hi in intervals])
+        assert 0.93 < covered < 0.97, (p, n, covered)
+
+
+def test_bootstrap_interval_of_accuracy_is_close_to_wilsons():
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 3, 2000)
+    y_pred = np.where(rng.random(2000) < 0.85, y_true, (y_true + 1) % 3)
+    hits = int(np.sum(y_true == y_pred))
+    boot = metrics.bootstrap_ci(metrics.accuracy, y_true, y_pred, n_resamples=2000, seed=0)
+    wilson = metrics.binomial_ci(hits, 2000)
+    assert np.allclose(boot, wilson, atol=4e-3)
+    assert boot[0] < hits / 2000 < boot[1]
+    again = metrics.bootstrap_ci(metrics.accuracy, y_true, y_pred, n_resamples=2000, seed=0)
+    assert again == boot  # the seed fixes the resamples
+
+
+def test_bootstrap_takes_scores_for_a_ranking_metric():
+    rng = np.random.default_rng(2)
+    y_true = (rng.random(400) < 0.3).astype(int)
+    scores = y_true + rng.normal(size=400)
+    low, high = metrics.bootstrap_ci(metrics.roc_auc, y_true, scores, n_resamples=300)
+    assert low < metrics.roc_auc(y_true, scores) < high and high - low < 0.2
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: metrics.binomial_ci(11, 10), "successes must be an integer <= 10"),
+        (lambda: metrics.binomial_ci(3, 0), "n must be an integer >= 1"),
+        (lambda: metrics.binomial_ci(3, 10, level=1.0), "level must be"),
+        (lambda: metrics.bootstrap_ci(metrics.accuracy, [0, 1], [0]), "same length"),
+        (lambda: metrics.bootstrap_ci(metrics.accuracy, [0, 1], [0, 1], level=0), "level"),
+        (lambda: metrics.bootstrap_ci(metrics.accuracy, [], []), "y_true must not be empty"),
+    ],
+)
+def test_bad_interval_arguments_raise(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -64,6 +64,13 @@ CASES = [
         {"lr": 0.01, "weight_decay": 0.1, "eps": 1e-4},
         {"lr": 0.01, "weight_decay": 0.1, "eps": 1e-4},
     ),
+    (optim.AdamW, torch.optim.AdamW, {}, {}),
+    (
+        optim.AdamW,
+        torch.optim.AdamW,
+        {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.5},
+        {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.5},
+    ),
 ]
 IDS = [
     f"{c[0].__name__}-{'-'.join(f'{k}={v}' for k, v in c[2].items()) or 'defaults'}" for c in CASES
@@ -74,6 +81,7 @@ STATE_KEYS = {
     optim.AdaGrad: ["sum"],
     optim.RMSProp: ["square_avg"],
     optim.Adam: ["exp_avg", "exp_avg_sq"],
+    optim.AdamW: ["exp_avg", "exp_avg_sq"],
 }
 
 
@@ -131,6 +139,44 @@ def test_adam_matches_torch_for_random_hyperparameters(lr, beta1, beta2, eps, we
     train(model_a, optim.Adam(model_a.parameters(), **kw), range(20))
     train(model_b, torch.optim.Adam(model_b.parameters(), **kw), range(20))
     assert torch.allclose(flat(model_a), flat(model_b), rtol=0, atol=1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    lr=st.floats(1e-4, 0.05),
+    beta1=st.floats(0.0, 0.99),
+    beta2=st.floats(0.5, 0.9999),
+    eps=st.floats(1e-10, 1e-3),
+    weight_decay=st.floats(0.0, 2.0),
+)
+def test_adamw_matches_torch_for_random_hyperparameters(lr, beta1, beta2, eps, weight_decay):
+    kw = {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay}
+    model_a, model_b = make_model(3), make_model(3)
+    train(model_a, optim.AdamW(model_a.parameters(), **kw), range(20))
+    train(model_b, torch.optim.AdamW(model_b.parameters(), **kw), range(20))
+    assert torch.allclose(flat(model_a), flat(model_b), rtol=0, atol=1e-9)
+
+
+def test_adamw_decays_every_weight_by_the_same_factor_and_adam_does_not():
+    # With a zero gradient only the decay acts. AdamW shrinks every entry by 1 - lr * wd,
+    # whatever its size; Adam's L2 decay goes through the adaptive step, lr * sign(p) here.
+    start = torch.tensor([1.0, 1000.0], dtype=torch.float64)
+    steps = {}
+    for cls in (optim.AdamW, optim.Adam):
+        p = start.clone().requires_grad_()
+        opt = cls([p], lr=0.1, weight_decay=0.5)
+        p.grad = torch.zeros_like(p)
+        opt.step()
+        steps[cls] = p.detach()
+    assert torch.allclose(steps[optim.AdamW], start * (1 - 0.1 * 0.5), rtol=0, atol=1e-12)
+    assert torch.allclose(steps[optim.Adam], start - 0.1, rtol=0, atol=1e-6)
+
+
+def test_adamw_without_decay_is_adam():
+    model_a, model_b = make_model(4), make_model(4)
+    train(model_a, optim.AdamW(model_a.parameters(), lr=0.01, weight_decay=0.0), range(20))
+    train(model_b, optim.Adam(model_b.parameters(), lr=0.01), range(20))
+    assert torch.equal(flat(model_a), flat(model_b))
 
 
 @settings(max_examples=15, deadline=None)
@@ -282,6 +328,11 @@ BAD = [
     (optim.Adam, {"betas": (0.9,)}, "betas"),
     (optim.Adam, {"eps": -1e-8}, "eps"),
     (optim.Adam, {"weight_decay": -0.1}, "weight_decay"),
+    (optim.AdamW, {"lr": -1e-3}, "lr"),
+    (optim.AdamW, {"betas": (0.9, 1.0)}, "beta2"),
+    (optim.AdamW, {"eps": -1e-8}, "eps"),
+    (optim.AdamW, {"weight_decay": -0.1}, "weight_decay"),
+    (optim.AdamW, {"weight_decay": float("nan")}, "weight_decay"),
 ]
 
 

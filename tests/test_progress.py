@@ -1,4 +1,4 @@
-"""dlcourse.progress: a bar for a reader who watches, none in the built page or the tests."""
+"""dlcourse.train.progress: a bar for a reader who watches, none in the built page or the tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from dlcourse import progress
+import dlcourse
+from dlcourse.train import progress
 
 
 class _Stream:
@@ -65,12 +66,12 @@ def test_a_headless_notebook_run_like_the_site_build_gets_no_bar(tmp_path, monke
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell(
-            "from dlcourse import progress\n"
+            "from dlcourse.train import progress\n"
             "print(progress._notebook_reader(), progress.bar_wanted())"
         )
     ]
     # The kernel inherits this environment, as in the build: this package, and no pytest.
-    src = os.path.abspath(os.path.join(os.path.dirname(progress.__file__), os.pardir))
+    src = os.path.abspath(os.path.join(os.path.dirname(dlcourse.__file__), os.pardir))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
     monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
     monkeypatch.delenv(progress.ENV_VAR, raising=False)

@@ -291,3 +291,20 @@ def test_step_functions_check_their_arguments():
     # the checks do not change the arithmetic
     x_part, w, b = torch.randn(2, 3), torch.randn(3, 3), torch.randn(3)
     torch.testing.assert_close(rnn.rnn_step(x_part, h, w, b), torch.tanh(x_part + b))
+
+
+@pytest.mark.parametrize(
+    "cls", [rnn.RNN, rnn.GRU, rnn.LSTM, rnn.RNNCell, rnn.GRUCell, rnn.LSTMCell]
+)
+def test_forward_checks_shapes_only_and_never_waits_for_the_device(cls):
+    """On the meta device a tensor has a shape and no values: a forward pass that read a value
+    to check its input (``.item()``, ``.min()``, a comparison turned into a bool) would raise.
+    Ours runs, and still refuses a wrong shape."""
+    with torch.device("meta"):
+        layer = cls(3, 4)
+        x = torch.empty(2, 5, 3) if cls in (rnn.RNN, rnn.GRU, rnn.LSTM) else torch.empty(2, 3)
+        out = layer(x)
+        first = out[0] if isinstance(out, tuple) else out
+        assert first.device.type == "meta" and first.shape[-1] == 4
+        with pytest.raises(ValueError, match="input_size=3"):
+            layer(torch.empty(*x.shape[:-1], 7))

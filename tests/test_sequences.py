@@ -7,6 +7,7 @@ import pytest
 
 from dlcourse import data
 from dlcourse import sequences as seq
+from dlcourse.data import REVIEW_WORDS
 
 
 def test_vocab_is_sorted_with_padding_first():
@@ -114,3 +115,28 @@ def test_windows_cut_inputs_and_targets():
         seq.windows(series, lookback=10, horizon=2)
     with pytest.raises(ValueError, match=r"1-D array of shape \(n,\); got shape \(2, 5\)"):
         seq.windows(series.reshape(2, 5), 2)
+
+
+def test_order_reviews_swap_the_adjectives_with_the_same_bag_and_the_other_label():
+    texts, labels = seq.order_reviews(400, seed=0)
+    assert len(texts) == 400 and labels.dtype == np.int64 and set(labels) == {0, 1}
+    assert 0.4 < labels.mean() < 0.6
+    positive, negative = set(REVIEW_WORDS["positive"]), set(REVIEW_WORDS["negative"])
+    for text, label in zip(texts, labels, strict=True):
+        words = text.split()
+        assert 6 <= len(words) <= 9 and words[:3] == ["the", words[1], "was"]
+        if words[3] == "not":  # "not <dropped> but <kept>"
+            assert words[5] == "but"
+            kept = words[6]
+        else:  # "<kept> not <dropped>"
+            assert words[4] == "not"
+            kept = words[3]
+        assert label == (kept in positive) and (kept in positive) != (kept in negative)
+    # the twin of a review: the same words, the opposite label
+    vocab = seq.build_vocab(["the film was good not bad", "the film was bad not good"])
+    bags = seq.bag_of_words(
+        seq.encode(["the film was good not bad", "the film was bad not good"], vocab), len(vocab)
+    )
+    np.testing.assert_array_equal(bags[0], bags[1])
+    again, _ = seq.order_reviews(400, seed=0)
+    assert again == texts  # deterministic given the seed

@@ -118,6 +118,9 @@ def test_checks_cells_fold_into_one_closed_details(fixture_site):
     page = _page(fixture_site, "01-fixture")
     folds = page.select("details.dl-checks")
     assert len(folds) == 1, "two consecutive checks cells make one fold"
+    assert all("no-copy" in b["class"] for b in folds[0].select("div.highlight")), (
+        "folded checks have no copy button"
+    )
     fold = folds[0]
     assert not fold.has_attr("open"), "checks are closed until the reader opens them"
     assert fold.summary.get_text() == "Checked on this page: the answer is forty-two"
@@ -178,9 +181,16 @@ def test_downloaded_notebook_installs_first_and_links_to_the_site(fixture_site):
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     first = notebook.cells[0]
-    assert first.cell_type == "markdown"
-    assert f"pip install torch=={torch.__version__.split('+')[0]}" in first.source
-    assert "git+https://github.com/dlcourse/dlcourse" in first.source
+    assert first.cell_type == "code", "the first cell installs what the chapter imports"
+    assert first.metadata["tags"] == ["dl-install", docs_blocks.SKIP_TAG]
+    commands = [line for line in first.source.splitlines() if not line.startswith("#")]
+    wheels = sorted((fixture_site / "assets").glob("dlcourse-*-py3-none-any.whl"))
+    assert len(wheels) == 1, "the site serves the wheel it was built with"
+    assert commands == [
+        f"%pip install torch=={torch.__version__.split('+')[0]}",  # first, pinned
+        f"%pip install https://dlcourse.github.io/dlcourse/assets/{wheels[0].name}",
+    ]
+    assert "pip install notebook" in first.source, "a note for a reader without Jupyter"
     assert "https://dlcourse.github.io/dlcourse/chapters/01-fixture/" in first.source
     text = "\n".join(cell.source for cell in notebook.cells)
     assert "(https://dlcourse.github.io/dlcourse/chapters/02-other/#a-section)" in text
@@ -188,6 +198,65 @@ def test_downloaded_notebook_installs_first_and_links_to_the_site(fixture_site):
     assert not any("_dl_provenance" in cell.source for cell in notebook.cells)
     tags = [cell.metadata.get("tags", []) for cell in notebook.cells if cell.cell_type == "code"]
     assert tags.count(["checks"]) == 2, "the checks cells keep their tag"
+
+
+def test_the_site_serves_the_wheel_of_the_package_it_executed(fixture_site):
+    """The wheel holds exactly the package's files: the code that produced the pages."""
+    import zipfile
+
+    (wheel,) = (fixture_site / "assets").glob("dlcourse-*-py3-none-any.whl")
+    package = ROOT / "src" / "dlcourse"
+    with zipfile.ZipFile(wheel) as archive:
+        inside = {
+            name.removeprefix("dlcourse/"): archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("dlcourse/")
+        }
+    files = {
+        path.relative_to(package).as_posix(): path.read_bytes()
+        for path in package.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert inside == files
+
+
+def test_404_page_is_self_contained(fixture_site):
+    """Served for a missing page at any depth, on any host: nothing to load, no script."""
+    page = BeautifulSoup((fixture_site / "404.html").read_text(), "html.parser")
+    assert not page.select("script, link[rel=stylesheet], img, iframe")
+    assert page.style is not None and page.h1.get_text() == "Page not found"
+    assert page.select_one("a[href]")["href"] == "https://dlcourse.github.io/dlcourse/"
+
+
+def test_math_is_typeset_at_build_time(fixture_site):
+    page = _page(fixture_site, "01-fixture")
+    (display,) = page.select("span.dl-math-display")
+    assert display.math is not None and display.math.get("display") == "block"
+    assert "$$" not in page.select_one("article").get_text()
+    assert not [s for s in page.find_all("script") if "mathjax" in str(s).lower()]
+    css = (fixture_site / "assets" / "math" / "Temml-Latin-Modern.css").read_text()
+    assert "font-display: swap" in css
+    assert (fixture_site / "assets" / "math" / "Temml.woff2").stat().st_size > 1000
+
+
+def test_the_math_font_is_cut_to_the_glyphs_the_math_uses(fixture_site):
+    """Every character of the site's math is in the font it serves, and little else is."""
+    from fontTools.ttLib import TTFont
+
+    served = fixture_site / "assets" / "math" / "latinmodernmath.woff2"
+    whole = ROOT / "overrides" / "dlsite" / "fonts" / "latinmodern-math.woff2"
+    font = TTFont(served)
+    assert "MATH" in font, "the MATH table (stretchy brackets, big operators) is kept"
+    cmap = font.getBestCmap()
+    drawn = {
+        c
+        for p in fixture_site.rglob("index.html")
+        for m in BeautifulSoup(p.read_text(), "html.parser").find_all("math")
+        for c in m.get_text()
+    }
+    assert "∑" not in drawn or ord("∑") in cmap
+    assert {c for c in drawn if ord(c) not in cmap} == set()
+    assert served.stat().st_size < whole.stat().st_size / 4
 
 
 BROKEN = {
@@ -225,10 +294,10 @@ def test_highlight_keeps_every_character_and_materials_colours():
     assert fragment.get_text() == source
     colours = {span.get_text().strip(): span["class"] for span in fragment.find_all("span")}
     assert colours["def"] == ["k"] and colours["return"] == ["k"] and colours["f"] == ["nf"]
-    assert colours["int"] == ["nb"] and colours["3"] == ["m"] and colours["# note"] == ["c"]
+    assert colours["int"] == ["nb"] and colours["# note"] == ["c"]
     assert "&amp; &lt;b&gt;" in html
-    assert not any(c in ("p", "o") for cls in colours.values() for c in cls), (
-        "operators and punctuation are left bare"
+    assert not any(c in ("p", "o", "m") for cls in colours.values() for c in cls), (
+        "operators, punctuation and numbers are left bare"
     )
 
 
@@ -255,7 +324,7 @@ def test_every_chapter_has_its_notebook(book):
     for name in chapters():
         slug = name.removesuffix(".md")
         notebook = nbformat.read(site / "chapters" / slug / f"{slug}.ipynb", as_version=4)
-        assert "pip install" in notebook.cells[0].source
+        assert "%pip install" in notebook.cells[0].source
 
 
 def _download(site: Path, name: str) -> Path:
@@ -275,7 +344,8 @@ def test_every_downloaded_notebook_runs_the_cells_that_ran_top_to_bottom(book):
         ran = [c for c in run.notebook.cells if c.cell_type == "code"]
         ran = [c for c in ran if docs_blocks.PROVENANCE_TAG not in c.metadata.get("tags", [])]
         downloaded = nbformat.read(_download(site, name), as_version=4)
-        code = [c for c in downloaded.cells if c.cell_type == "code"]
+        install, *code = [c for c in downloaded.cells if c.cell_type == "code"]
+        assert "dl-install" in install.metadata["tags"], f"{name}: no install cell first"
         assert len(code) == len(ran), name
         for mine, theirs in zip(code, ran, strict=True):
             skipped = docs_blocks.SKIP_TAG in theirs.metadata.get("tags", [])
@@ -358,4 +428,63 @@ def test_notebook_links_are_rewritten_to_the_site():
         "![x](https://host/book/assets/x.svg), "
         '<a href="https://host/book/chapters/02-b/">b</a>, [web](https://example.org/a.md), '
         "[here](#top), [gone](99-gone.md)"
+    )
+
+
+def test_split_tex_finds_math_as_mathjax_does():
+    math = site_helpers().math
+    parts = math.split_tex(
+        r"a $x_1$ costs \$5, $$\frac{a}{b}$$ \(y\) \[z\] "
+        r"\begin{aligned}a&=b\end{aligned} ${a}$ and a lone $ too"
+    )
+    found = [(p.tex, p.display) for p in parts if not isinstance(p, str)]
+    assert found == [
+        ("x_1", False),
+        (r"\frac{a}{b}", True),
+        ("y", False),
+        ("z", True),
+        (r"\begin{aligned}a&=b\end{aligned}", True),
+        ("{a}", False),
+    ]
+    text = "".join(p if isinstance(p, str) else p.source for p in parts)
+    assert text == r"a $x_1$ costs $5, $$\frac{a}{b}$$ \(y\) \[z\] " + (
+        r"\begin{aligned}a&=b\end{aligned} ${a}$ and a lone $ too"
+    ), "everything else is kept, an escaped dollar becomes a dollar"
+    # A $ inside braces does not close the math.
+    (piece,) = [p for p in math.split_tex(r"$\text{\$}x$") if not isinstance(p, str)]
+    assert piece.tex == r"\text{\$}x"
+
+
+def test_typeset_leaves_code_alone_and_reports_what_fails():
+    math = site_helpers().math
+    soup = BeautifulSoup(
+        "<p>Let $x$ be <code>$x$</code>.</p><pre>$ ls</pre><p>$\\frac{a}$</p>", "html.parser"
+    )
+    seen = []
+
+    def render(pieces):
+        seen.extend(p.tex for p in pieces)
+        return [
+            (f"<math><mi>{p.tex}</mi></math>", "bad" if "frac" in p.tex else None) for p in pieces
+        ]
+
+    failures = math.typeset(soup, render)
+    assert seen == ["x", "\\frac{a}"]
+    assert [(piece.source, error) for piece, error in failures] == [("$\\frac{a}$", "bad")]
+    assert (
+        str(soup.p)
+        == '<p>Let <span class="dl-math"><math><mi>x</mi></math></span> be <code>$x$</code>.</p>'
+    )
+    assert soup.pre.get_text() == "$ ls"
+
+
+def test_squeeze_drops_indentation_between_tags_but_not_in_code():
+    squeeze = site_helpers().squeeze.squeeze
+    page = (
+        "<div>\n    <p>a <b>b</b>\n      <i>c</i></p>\n  <pre>\n  <span>x</span>\n    y\n</pre>"
+        "\n  <script>\n  if (a >\n  <b) {}\n</script>  \n  <p>d</p>"
+    )
+    assert squeeze(page) == (
+        "<div>\n<p>a <b>b</b>\n<i>c</i></p>\n<pre>\n  <span>x</span>\n    y\n</pre>"
+        "\n<script>\n  if (a >\n  <b) {}\n</script>\n<p>d</p>"
     )

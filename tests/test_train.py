@@ -8,7 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from dlcourse import train, train_checks
+from dlcourse import device as devices
+from dlcourse import train
+from dlcourse.train import checks as train_checks
+from dlcourse.train import loop
 
 
 def _data(m=96, seed=0):
@@ -485,7 +488,8 @@ def test_mixed_precision_on_cuda_learns(amp):
     device = torch.device("cuda")
     dtype = train_checks.amp_dtype(amp, device)
     assert dtype in (torch.float16, torch.bfloat16)
-    assert train_checks.grad_scaler(device, dtype).is_enabled() == (dtype == torch.float16)
+    plan = train_checks.EpochPlan(device, dtype, None, None, 1)
+    assert train_checks.grad_scaler(plan).is_enabled() == (dtype == torch.float16)
     model, optimizer, _, train_loader, val_loader = _setup()
     seen = _training_dtypes(model[0])
     history = train.fit(
@@ -543,9 +547,7 @@ def test_fit_tells_a_distributed_sampler_the_epoch(tmp_path):
 
 
 def test_only_the_main_process_prints_and_saves(tmp_path, capsys, monkeypatch):
-    from dlcourse import checkpoint
-
-    assert checkpoint.is_main_process()  # a single process is the main one
+    assert devices.is_main_process()  # a single process is the main one
     model, optimizer, _, train_loader, val_loader = _setup()
     args = (model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 2)
     train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "main.pt")
@@ -556,8 +558,8 @@ def test_only_the_main_process_prints_and_saves(tmp_path, capsys, monkeypatch):
         patch.setattr(torch.distributed, "is_available", lambda: True)
         patch.setattr(torch.distributed, "is_initialized", lambda: True)
         patch.setattr(torch.distributed, "get_rank", lambda group=None: 1)
-        assert not checkpoint.is_main_process()
-    monkeypatch.setattr(train, "is_main_process", lambda: False)
+        assert not devices.is_main_process()
+    monkeypatch.setattr(loop, "is_main_process", lambda: False)
     train.fit(*args, device="cpu", progress=1, checkpoint_path=tmp_path / "worker.pt")
     assert capsys.readouterr().out == "" and not (tmp_path / "worker.pt").exists()
 
@@ -737,3 +739,91 @@ def test_train_epoch_evaluate_and_predict_reject_bad_input(call, error, message)
     model = nn.Linear(3, 1)
     with pytest.raises(error, match=message):
         call(model, torch.optim.SGD(model.parameters(), lr=0.1), _loader(X, y, 4))
+
+
+# ---------------------------------------------------------------------------------------------
+# The loop's contract, pinned: each test fails for a loop missing one line of it.
+
+
+def test_train_epoch_puts_the_model_in_train_mode():
+    model, optimizer, _, train_loader, _ = _setup(dropout=0.5)
+    model.eval()  # as evaluate() or a page may have left it
+    modes = []
+    model[2].register_forward_hook(lambda mod, args, out: modes.append(mod.training))
+    train.train_epoch(model, train_loader, nn.CrossEntropyLoss(), optimizer)
+    assert modes == [True] * len(train_loader) and model.training  # dropout was on
+
+
+def test_gradients_left_from_before_never_reach_the_first_step():
+    X, y = _regression(8)
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    expected = nn.functional.mse_loss(model(X), y)
+    expected = torch.autograd.grad(expected, [model.weight, model.bias])
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 1e3)  # stale gradients, as after a backward() by hand
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    grads = _record_steps(optimizer, lambda opt: [p.grad.clone() for p in model.parameters()])
+    train.train_epoch(model, _loader(X, y, 8), nn.MSELoss(), optimizer)  # one batch, one step
+    for seen, wanted in zip(grads[0], expected, strict=True):
+        torch.testing.assert_close(seen, wanted)
+
+
+def test_a_batch_scheduler_steps_once_per_optimizer_step_under_accumulation():
+    X, y = _regression(48)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5**step)
+    rates = _record_steps(optimizer, lambda opt: opt.param_groups[0]["lr"])
+    # 6 batches in groups of 4: a step after batch 4 and after the last, shorter group.
+    train.train_epoch(
+        model, _loader(X, y, 8), nn.MSELoss(), optimizer, scheduler=schedule, accumulate=4
+    )
+    assert rates == pytest.approx([0.1, 0.05]) and schedule.last_epoch == 2
+    rates.clear()
+    history = train.fit(
+        model, _loader(X, y, 8), None, nn.MSELoss(), optimizer, 2, device="cpu",
+        batch_scheduler=schedule, accumulate=3,
+    )  # fmt: skip
+    assert rates == pytest.approx([0.1 * 0.5**k for k in range(2, 6)])  # 2 steps an epoch
+    assert history.lr == pytest.approx([0.025, 0.00625]) and schedule.last_epoch == 6
+
+
+def test_class_labels_with_an_elementwise_loss_are_an_error_before_the_first_step():
+    X, y = _regression(16)
+    labels = (y[:, 0] > 0).long()  # integer targets of shape (B,)
+    for loss_fn, outputs in ((nn.MSELoss(), 1), (nn.BCEWithLogitsLoss(), 1), (nn.L1Loss(), 3)):
+        model = nn.Linear(3, outputs)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        before = model.weight.detach().clone()
+        name = type(loss_fn).__name__
+        pattern = rf"torch.int64 and shape \(8,\) do not suit loss_fn {name}.*\(8, {outputs}\)"
+        with pytest.raises(ValueError, match=pattern):
+            train.train_epoch(model, _loader(X, labels, 8), loss_fn, optimizer)
+        with pytest.raises(ValueError, match=pattern):
+            train.fit(model, _loader(X, labels, 8), None, loss_fn, optimizer, 1, device="cpu")
+        with pytest.raises(ValueError, match=pattern):
+            train.evaluate(model, _loader(X, labels, 8), loss_fn)
+        assert torch.equal(model.weight, before)
+    # The same labels as floats of the outputs' shape are fine.
+    train.train_epoch(
+        model, _loader(X, labels[:, None].float().expand(-1, 3), 8), loss_fn, optimizer
+    )
+
+
+def test_fit_checks_its_arguments_once_not_every_epoch(monkeypatch):
+    calls = []
+    real = loop.epoch_setup
+    monkeypatch.setattr(loop, "epoch_setup", lambda *a, **k: calls.append(1) or real(*a, **k))
+    targets = []
+    monkeypatch.setattr(loop, "check_targets", lambda *a: targets.append(1))
+    model, optimizer, _, train_loader, val_loader = _setup()
+    train.fit(model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 4, device="cpu")
+    assert calls == [1] and targets == [1]
+
+
+def test_fit_takes_its_options_by_keyword():
+    model, optimizer, _, train_loader, val_loader = _setup()
+    args = (model, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 1, None)
+    with pytest.raises(TypeError, match="positional"):
+        train.fit(*args, "cpu")

@@ -1,8 +1,9 @@
 """The ``.ipynb`` a reader downloads from a chapter: it must work where it lands.
 
-The chapter's Markdown becomes a notebook (jupytext) with two changes: a first cell that says
-how to install what the code imports, and links that point at the published site instead of
-at ``.md`` files that exist only in the repository.
+The chapter's Markdown becomes a notebook (jupytext) with two changes: a first cell that installs
+what the code imports (PyTorch pinned first, then the wheel of ``dlcourse`` that the site was
+built with, from the site itself), and links that point at the published site instead of at
+``.md`` files that exist only in the repository.
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ import nbformat
 _MD_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
 _HTML_LINK = re.compile(r"""((?:href|src)\s*=\s*["'])([^"']+)""")
 
-INSTALL_TEXT = """\
-**To run this notebook** you need PyTorch and the book's package, `dlcourse`, which the code
-imports. Install them once, PyTorch first and pinned to the version this page was built with
-(for a CPU-only wheel add `--index-url https://download.pytorch.org/whl/cpu`):
-
-```
-pip install {torch}
-pip install {package}
-```
-
-This notebook is a chapter of *{site_name}*; read it online, with its outputs, at
-<{page_url}>.
-"""
+# The first cell: run by a reader in Jupyter. Automated runners (nbclient) skip it by its tag:
+# they run in an environment that has the packages already.
+INSTALL_CELL = """\
+# Run this cell once: it installs what this chapter imports. PyTorch first, pinned to the
+# version the site was built with (pip would otherwise take the newest, with gigabytes of CUDA
+# libraries; for a CPU-only build, add --index-url https://download.pytorch.org/whl/cpu), then
+# the book's package, dlcourse: the wheel that the site ran this page with.
+# No Jupyter yet? In a terminal: pip install notebook && jupyter notebook {notebook}
+# This notebook is a chapter of {site_name}; read it with its outputs at {page_url}
+%pip install {torch}
+%pip install {wheel}"""
+INSTALL_TAG = "dl-install"
 
 
 def rewrite_links(text: str, resolve: Callable[[str], str | None]) -> str:
@@ -74,7 +74,7 @@ def build_notebook(
     resolve: Callable[[str], str | None],
     *,
     torch_version: str,
-    repository: str,
+    wheel_url: str,
     site_name: str,
     page_url: str,
 ) -> nbformat.NotebookNode:
@@ -104,13 +104,15 @@ def build_notebook(
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = rewrite_links(cell.source, resolve)
-    install = nbformat.v4.new_markdown_cell(
-        INSTALL_TEXT.format(
-            torch=f"torch=={torch_version}" if torch_version else "torch",
-            package=f'"dlcourse @ git+{repository}"' if repository else "dlcourse",
+    install = nbformat.v4.new_code_cell(
+        INSTALL_CELL.format(
+            notebook=Path(page_path).with_suffix(".ipynb").name,
             site_name=site_name,
             page_url=page_url,
-        )
+            torch=f"torch=={torch_version}" if torch_version else "torch",
+            wheel=wheel_url or "dlcourse",
+        ),
+        metadata={"tags": [INSTALL_TAG, docs_blocks.SKIP_TAG]},
     )
     if notebook.nbformat_minor < 5:
         del install["id"]  # cell ids arrived with nbformat 4.5

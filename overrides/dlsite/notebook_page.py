@@ -4,8 +4,9 @@ Pure functions of the HTML (no MkDocs objects), so the tests can call them on a 
 
 - ``extract_images``: figures inlined as base64 ``data:`` URIs become files next to the page,
   loaded lazily, with their size set so the page does not jump while they load.
-- ``strip_inline_assets``: the ~590 KB of stylesheets and the clipboard and Mermaid scripts that
-  nbconvert repeats in every page go; ``docs/assets/notebook.css`` is served once instead.
+- ``strip_inline_assets``: the ~590 KB of stylesheets and the clipboard, Mermaid and MathJax
+  scripts that nbconvert repeats in every page go; ``docs/assets/notebook.css`` is served once
+  instead.
 - ``restyle``: code cells get Material's code-block markup (``div.highlight > pre > code``), so
   Material adds its own copy button and colours them in both palettes; package source shown by
   ``dlcourse.plot.show_source`` gets the same; cells tagged ``checks`` fold into a closed
@@ -77,13 +78,11 @@ def extract_images(page_html: str) -> tuple[str, list[Image]]:
 
 
 def strip_inline_assets(soup: BeautifulSoup) -> None:
-    """Remove nbconvert's inline styles and every script but MathJax's loader and config."""
+    """Remove nbconvert's inline styles and every script (MathJax's too: math is typeset at
+    build time, ``math.py``)."""
     for style in soup.find_all("style"):
         style.decompose()
     for script in soup.find_all("script"):
-        src = script.get("src") or ""
-        if "mathjax" in src.lower() or script.get("type") == "text/x-mathjax-config":
-            continue
         script.decompose()
     # mkdocs-jupyter's own copy button and the copy of the source it keeps for it; the cell
     # tags it prints above a cell ("checks", "skip-execution") are for authors, not readers.
@@ -168,6 +167,10 @@ def _fold_checks(soup: BeautifulSoup) -> None:
             run.append(sibling)
             sibling = sibling.find_next_sibling()
         done.update(id(c) for c in run)
+        for block in (b for member in run for b in member.select("div.highlight")):
+            # Quiet asserts get no copy button: Material's per-block work is what a long
+            # chapter's phone pays most for at load, and these are rarely copied.
+            block["class"] = [*block.get("class", []), "no-copy"]
         details = soup.new_tag("details", attrs={"class": "dl-checks"})
         summary = soup.new_tag("summary")
         summary.string = _summary(run[0])

@@ -17,10 +17,9 @@ from torch import nn
 
 from dlcourse import checks
 from dlcourse.checks import (
-    MAX_COUNT,
     check_bool,
+    check_count,
     check_instance,
-    check_int,
     check_probability,
     check_size,
     describe,
@@ -39,8 +38,8 @@ __all__ = [
 ]
 
 
-def _check_positive(**values: int) -> list[int]:
-    return [check_int(name, value, min=1, max=MAX_COUNT) for name, value in values.items()]
+def _check_counts(**values: int) -> list[int]:
+    return [check_count(name, value) for name, value in values.items()]
 
 
 def _check_weights(what: str, n: int) -> None:
@@ -49,11 +48,17 @@ def _check_weights(what: str, n: int) -> None:
     check_size(what, n, limit=10 * checks.MAX_ELEMENTS)
 
 
-def _check_images(name: str, x: torch.Tensor, in_channels: int, min_side: int = 1) -> None:
-    """``x`` must be a floating-point (N, in_channels, H, W) tensor with H, W >= ``min_side``."""
+def _check_images(
+    name: str, x: torch.Tensor, in_channels: int, min_side: int = 1, side: int | None = None
+) -> None:
+    """``x`` must be a floating-point (N, in_channels, H, W) tensor with H, W >= ``min_side``
+    (H = W = ``side`` if given). Shapes and dtype only: nothing here waits for the device."""
     check_instance(name, x, torch.Tensor)
-    if x.ndim != 4 or x.shape[1] != in_channels:
-        raise ValueError(f"{name} must have shape (N, {in_channels}, H, W); got {tuple(x.shape)}")
+    layout = "H, W" if side is None else f"{side}, {side}"
+    if x.ndim != 4 or x.shape[1] != in_channels or (side and tuple(x.shape[2:]) != (side, side)):
+        raise ValueError(
+            f"{name} must have shape (N, {in_channels}, {layout}); got {tuple(x.shape)}"
+        )
     if min(x.shape[2:]) < min_side:
         raise ValueError(
             f"{name} must be at least {min_side}x{min_side} pixels (one per halving of the "
@@ -74,7 +79,7 @@ class LeNet5(nn.Module):
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10) -> None:
         super().__init__()
-        in_channels, num_classes = _check_positive(in_channels=in_channels, num_classes=num_classes)
+        in_channels, num_classes = _check_counts(in_channels=in_channels, num_classes=num_classes)
         _check_weights(
             "LeNet5's weights (6 * 25 * in_channels + 85 * num_classes)",
             150 * in_channels + 85 * num_classes,
@@ -99,13 +104,7 @@ class LeNet5(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N, in_channels, 28, 28) images -> (N, num_classes) logits."""
-        check_instance("x", x, torch.Tensor)
-        if x.ndim != 4 or tuple(x.shape[1:]) != (self.in_channels, 28, 28):
-            raise ValueError(
-                f"LeNet5 expects x of shape (N, {self.in_channels}, 28, 28); got {tuple(x.shape)}"
-            )
-        if not x.is_floating_point():
-            raise TypeError(f"x must hold floating-point numbers; got dtype {x.dtype}")
+        _check_images("x", x, self.in_channels, side=28)
         return self.classifier(self.features(x))
 
 
@@ -128,7 +127,7 @@ class VGG(nn.Module):
         dropout: float = 0.5,
     ) -> None:
         super().__init__()
-        num_classes, in_channels = _check_positive(num_classes=num_classes, in_channels=in_channels)
+        num_classes, in_channels = _check_counts(num_classes=num_classes, in_channels=in_channels)
         dropout = check_probability("dropout", dropout)
         if isinstance(layers, (str, bytes)) or not isinstance(layers, (tuple, list)):
             raise TypeError(
@@ -136,9 +135,7 @@ class VGG(nn.Module):
                 f"got {describe(layers)}"
             )
         layers = [
-            v
-            if isinstance(v, str) and v == "M"
-            else check_int(f"layers[{i}]", v, min=1, max=MAX_COUNT)
+            v if isinstance(v, str) and v == "M" else check_count(f"layers[{i}]", v)
             for i, v in enumerate(layers)
         ]
         # every weight, counted before any is allocated: 3x3 convolutions, then the classifier
@@ -175,7 +172,7 @@ class VGG(nn.Module):
 
 def vgg16(num_classes: int = 1000) -> VGG:
     """VGG16: 13 convolutions and 3 dense layers, torchvision's ``vgg16()`` without weights."""
-    num_classes = check_int("num_classes", num_classes, min=1, max=MAX_COUNT)
+    num_classes = check_count("num_classes", num_classes)
     return VGG(VGG16_LAYERS, num_classes)
 
 
@@ -191,7 +188,7 @@ class BasicBlock(nn.Module):
         self, in_channels: int, out_channels: int, stride: int = 1, shortcut: bool = True
     ) -> None:
         super().__init__()
-        in_channels, out_channels, stride = _check_positive(
+        in_channels, out_channels, stride = _check_counts(
             in_channels=in_channels, out_channels=out_channels, stride=stride
         )
         shortcut = check_bool("shortcut", shortcut)
@@ -230,12 +227,12 @@ class ResNet(nn.Module):
 
     def __init__(self, blocks=(2, 2, 2, 2), num_classes: int = 1000, in_channels: int = 3) -> None:
         super().__init__()
-        num_classes, in_channels = _check_positive(num_classes=num_classes, in_channels=in_channels)
+        num_classes, in_channels = _check_counts(num_classes=num_classes, in_channels=in_channels)
         if isinstance(blocks, (str, bytes)) or not isinstance(blocks, (tuple, list)):
             raise TypeError(f"blocks must be 4 block counts, one per stage; got {describe(blocks)}")
         if len(blocks) != 4:
             raise ValueError(f"blocks must be 4 block counts, one per stage; got {blocks!r}")
-        blocks = [check_int(f"blocks[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(blocks)]
+        blocks = [check_count(f"blocks[{i}]", n) for i, n in enumerate(blocks)]
         # at most 18 * 512**2 weights a block: refuse a depth that could not fit in memory
         _check_weights(
             "ResNet's weights",
@@ -267,7 +264,7 @@ class ResNet(nn.Module):
 def resnet18(num_classes: int = 1000) -> ResNet:
     """ResNet-18: a stem, 8 basic blocks (16 convolutions), a dense layer; torchvision's
     ``resnet18()`` without weights."""
-    num_classes = check_int("num_classes", num_classes, min=1, max=MAX_COUNT)
+    num_classes = check_count("num_classes", num_classes)
     return ResNet((2, 2, 2, 2), num_classes)
 
 
@@ -298,9 +295,7 @@ def multiply_adds(model: nn.Module, input_shape: tuple[int, ...]) -> dict[str, i
         raise TypeError(f"input_shape must be one image's (C, H, W); got {describe(input_shape)}")
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be one image's (C, H, W); got {input_shape}")
-    input_shape = tuple(
-        check_int(f"input_shape[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(input_shape)
-    )
+    input_shape = tuple(check_count(f"input_shape[{i}]", n) for i, n in enumerate(input_shape))
     check_size("input_shape (C * H * W)", math.prod(input_shape))
     import copy
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from dlcourse.checks import check_array, check_int, check_real, check_seed, describe
 
-__all__ = ["augment", "shift"]
+__all__ = ["augment", "shift", "unflatten"]
 
 # The four one-pixel moves (rows, columns): down, up, right, left.
 ONE_PIXEL_SHIFTS = ((1, 0), (-1, 0), (0, 1), (0, -1))
@@ -27,8 +27,11 @@ def _pair(name: str, value, low: tuple, high: tuple, note: str = "") -> tuple[in
     )
 
 
-def _images(X: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
-    """X (m, H * W), finite, as m images (m, H, W)."""
+def unflatten(X: np.ndarray, image_shape: tuple[int, int] = (8, 8)) -> np.ndarray:
+    """Flat images X (m, H * W), checked (finite, of the right width), as (m, H, W) images.
+
+    ``image_shape`` is (H, W), each >= 1.
+    """
     H, W = _pair("image_shape", image_shape, (1, 1), (None, None))
     X = check_array("X", X, ndim=2, shape=f"(m, {H * W})")
     if X.shape[1] != H * W:
@@ -48,7 +51,7 @@ def shift(X: np.ndarray, rows: int, cols: int, image_shape: tuple[int, int] = (8
     Returns:
         (m, H * W) shifted images.
     """
-    images = _images(X, image_shape)
+    images = unflatten(X, image_shape)
     _, H, W = images.shape
     where = f"a move smaller than image_shape={(H, W)}"
     rows = check_int("rows", rows, min=1 - H, max=H - 1, note=where)
@@ -81,7 +84,7 @@ def augment(
     Returns:
         ``(X_aug, y_aug)``: ((1 + len(shifts)) * m, H * W) and ((1 + len(shifts)) * m,).
     """
-    images = _images(X, image_shape)
+    images = unflatten(X, image_shape)
     H, W = images.shape[1:]
     y = np.asarray(y)
     if y.shape != (len(images),):

@@ -211,10 +211,10 @@ class MLP:
         return f"MLP({self.sizes}, {self.layers[0].neurons[0].activation!r})"
 
 
-def _labels(y, m: int) -> list[float]:
+def _labels(y, m: int, of: str) -> list[float]:
     y = check_array("y", y, ndim=1)
     if len(y) != m:
-        raise ValueError(f"y must hold one label per example ({m}); got {len(y)}")
+        raise ValueError(f"y must hold one label per example of {of} ({m}); got {len(y)}")
     if not np.all(np.abs(y) == 1):
         raise ValueError(f"y must hold labels -1 and +1; got values {sorted(set(y.tolist()))[:5]}")
     return y.tolist()
@@ -233,7 +233,7 @@ def hinge_loss(scores: Sequence[Value], y) -> Value:
     scores = list(scores)
     if not scores or not all(isinstance(s, Value) for s in scores):
         raise ValueError("scores must be a non-empty list of Values")
-    y = _labels(y, len(scores))
+    y = _labels(y, len(scores), "scores")
     return sum((1 - yi * s).relu() for yi, s in zip(y, scores, strict=True)) * (1.0 / len(scores))
 
 
@@ -271,7 +271,7 @@ def fit(model: MLP, X, y, steps: int, lr: float) -> dict[str, list[float]]:
     X = check_array("X", X, ndim=2)
     if X.shape[1] != model.sizes[0]:
         raise ValueError(f"X must have {model.sizes[0]} columns (sizes[0]); got {X.shape[1]}")
-    y = _labels(y, len(X))
+    y = _labels(y, len(X), "X")
     steps = check_int("steps", steps, min=1, max=MAX_COUNT)
     lr = check_real("lr", lr, min=0, min_open=True)
     rows = X.tolist()

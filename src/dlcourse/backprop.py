@@ -184,7 +184,10 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
             f"labels must have shape ({N},) to match logits {logits.shape}; got {labels.shape}"
         )
     if labels.max() >= C:
-        raise ValueError(f"labels must be integers in [0, {C}); got a label {labels.max()}")
+        raise ValueError(
+            f"labels must be integers in [0, {C}) (logits has {C} columns); "
+            f"got a label {labels.max()}"
+        )
     log_probs = activations.log_softmax(logits, axis=1)  # (N, C), without overflow
     loss = -log_probs[np.arange(N), labels].mean()
     dlogits = np.exp(log_probs)  # softmax, (N, C)

@@ -35,7 +35,6 @@ __all__ = [
     "check_array",
     "check_bool",
     "check_callable",
-    "check_device",
     "check_in",
     "check_instance",
     "check_int",
@@ -207,18 +206,6 @@ def check_callable(name: str, value: Any) -> Callable:
     if not callable(value):
         raise TypeError(f"{name} must be a function (callable); got {describe(value)}")
     return value
-
-
-def check_device(name: str, value: Any) -> Any:
-    """A ``torch.device``, from a device or a string such as ``"cuda"`` or ``"cuda:1"``."""
-    import torch  # here, so that the NumPy-only modules never wait for torch
-
-    if not isinstance(value, (str, torch.device)):
-        raise TypeError(f"{name} must be a torch.device or its name ('cpu'); got {describe(value)}")
-    try:
-        return torch.device(value)
-    except RuntimeError:
-        raise ValueError(f"{name} must name a torch device such as 'cpu'; got {value!r}") from None
 
 
 def check_size(name: str, n_elements: int, limit: int | None = None) -> int:

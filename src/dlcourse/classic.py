@@ -46,7 +46,14 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Squared Euclidean distance between every row of ``A`` (p, n) and of ``B`` (q, n).
 
     Uses ``|a - b|^2 = |a|^2 - 2 a.b + |b|^2``: one matrix product instead of a (p, q, n)
-    array of differences, which would not fit in memory for a few thousand points.
+    array of differences, which would not fit in memory for a few thousand points. The
+    expansion subtracts large numbers when the points lie far from the origin compared with
+    their distances (catastrophic cancellation: at 1e4 from the origin a squared distance of 9
+    keeps only about eight digits), so both sets are first shifted by the first row of ``B``,
+    which leaves every distance unchanged in exact arithmetic. A data point rather than the
+    mean: on data with few significant digits (pixels, integers) that shift is itself exact,
+    so distances that tie exactly still tie. Rounding remains for other data: two distances
+    equal on paper may differ in their last bits.
 
     Returns:
         (p, q) array, clipped at 0 (rounding can make a zero distance slightly negative).
@@ -54,6 +61,8 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     A = _as_2d(A, "A")
     B = _as_2d(B, "B", like=("A", A))
     check_size(f"the ({len(A)}, {len(B)}) distances", len(A) * len(B))
+    origin = B[0]  # (n,): distances do not change, the numbers in the expansion shrink
+    A, B = A - origin, B - origin
     d2 = (A * A).sum(1)[:, None] - 2.0 * A @ B.T + (B * B).sum(1)[None, :]
     return np.maximum(d2, 0.0)
 

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from dlcourse.architectures import LeNet5
-from dlcourse.checks import MAX_COUNT, check_array, check_int, check_size
+from dlcourse.checks import check_array, check_count, check_size
 
 __all__ = [
     "LeNet5",
@@ -34,8 +34,8 @@ __all__ = [
 def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     """How many positions a window of ``kernel`` pixels takes along an axis of ``size`` pixels:
     ``(size + 2 * padding - kernel) // stride + 1``."""
-    size, kernel = _check_int("size", size, 1), _check_int("kernel", kernel, 1)
-    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    size, kernel = check_count("size", size), check_count("kernel", kernel)
+    stride, padding = check_count("stride", stride), check_count("padding", padding, min=0)
     if kernel > size + 2 * padding:
         raise ValueError(
             f"kernel must fit the padded axis, size + 2 * padding = {size + 2 * padding}; "
@@ -45,10 +45,6 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
 
 
 # --- validation, once, at each public entry ------------------------------------------------
-
-
-def _check_int(name: str, value, low: int) -> int:
-    return check_int(name, value, min=low, max=MAX_COUNT)
 
 
 def _check_4d(name: str, a, layout: str) -> np.ndarray:
@@ -68,7 +64,7 @@ def _check_window(x: np.ndarray, kh: int, kw: int, padding: int, what: str = "ke
 def _check_conv(x, weight, stride, padding) -> tuple[np.ndarray, np.ndarray, int, int]:
     x = _check_4d("x", x, "(N, C, H, W)")
     weight = _check_4d("weight", weight, "(out_channels, in_channels, kh, kw)")
-    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    stride, padding = check_count("stride", stride), check_count("padding", padding, min=0)
     if weight.shape[1] != x.shape[1]:
         raise ValueError(
             f"channel mismatch: weight {weight.shape} expects x with {weight.shape[1]} channels "
@@ -76,6 +72,20 @@ def _check_conv(x, weight, stride, padding) -> tuple[np.ndarray, np.ndarray, int
         )
     _check_window(x, weight.shape[2], weight.shape[3], padding, what="weight's kernel")
     return x, weight, stride, padding
+
+
+def _check_backward(x, weight, grad_out, stride, padding):
+    x, weight, stride, padding = _check_conv(x, weight, stride, padding)
+    grad_out = check_array("grad_out", grad_out, ndim=4, shape="(N, Co, Ho, Wo)")
+    N, C, H, W = x.shape
+    Co, _, kh, kw = weight.shape
+    expected = (N, Co, output_size(H, kh, stride, padding), output_size(W, kw, stride, padding))
+    if grad_out.shape != expected:
+        raise ValueError(
+            f"grad_out must have the output's shape {expected} (from x {x.shape} and "
+            f"weight {weight.shape}); got {grad_out.shape}"
+        )
+    return x, weight, grad_out, stride, padding
 
 
 # --- convolution ---------------------------------------------------------------------------
@@ -88,6 +98,30 @@ def _windows(x: np.ndarray, kh: int, kw: int, stride: int, padding: int, fill: f
     return sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
+def _fold(grad_windows: np.ndarray, x_shape, stride: int, padding: int) -> np.ndarray:
+    """The way back of ``_windows``: add the gradient of every window's pixel,
+    ``grad_windows`` (N, C, Ho, Wo, kh, kw), onto the pixel of x it was cut from, summing where
+    windows overlap, and crop the padding. One strided slice per kernel offset (m, q): kh * kw
+    vectorised additions instead of a loop over the Ho * Wo windows (or ``np.add.at``)."""
+    N, C, H, W = x_shape
+    Ho, Wo, kh, kw = grad_windows.shape[2:]
+    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for m in range(kh):
+        for q in range(kw):
+            rows = slice(m, m + (Ho - 1) * stride + 1, stride)  # where offset (m, q) of
+            cols = slice(q, q + (Wo - 1) * stride + 1, stride)  # every window falls
+            dxp[:, :, rows, cols] += grad_windows[:, :, :, :, m, q]
+    return dxp[:, :, padding : padding + H, padding : padding + W]
+
+
+def _columns(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
+    """Every window of the batch as one column: (C * kh * kw, N * Ho * Wo), each column in the
+    order (channel, row, column) of ``weight.reshape(Co, C * kh * kw)``'s rows."""
+    win = _windows(x, kh, kw, stride, padding)  # (N, C, Ho, Wo, kh, kw), a view
+    N, C, Ho, Wo = win.shape[:4]
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, N * Ho * Wo)  # the copy
+
+
 def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Unfold the windows of x into columns, so that a convolution becomes one matrix product.
 
@@ -96,22 +130,16 @@ def im2col(x: np.ndarray, kh: int, kw: int, stride: int = 1, padding: int = 0) -
         kh, kw: window height and width.
 
     Returns:
-        (N, C * kh * kw, Ho * Wo): column l of image n holds the window under output position
-        l (row-major), in the order (channel, row, column): the order of
-        ``weight.reshape(Co, C * kh * kw)``.
+        (N, C * kh * kw, Ho * Wo), as ``torch.nn.functional.unfold``: column l of image n holds
+        the window under output position l (row-major), in the order (channel, row, column):
+        the order of ``weight.reshape(Co, C * kh * kw)``.
     """
     x = _check_4d("x", x, "(N, C, H, W)")
-    kh, kw = _check_int("kh", kh, 1), _check_int("kw", kw, 1)
-    stride, padding = _check_int("stride", stride, 1), _check_int("padding", padding, 0)
+    kh, kw = check_count("kh", kh), check_count("kw", kw)
+    stride, padding = check_count("stride", stride), check_count("padding", padding, min=0)
     _check_window(x, kh, kw, padding, what="window (kh, kw)")
-    return _im2col(x, kh, kw, stride, padding)
-
-
-def _im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int) -> np.ndarray:
-    N, C = x.shape[:2]
-    win = _windows(x, kh, kw, stride, padding)  # (N, C, Ho, Wo, kh, kw)
-    Ho, Wo = win.shape[2:4]
-    return win.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * kh * kw, Ho * Wo)
+    cols = _columns(x, kh, kw, stride, padding)  # (C * kh * kw, N * Ho * Wo)
+    return cols.reshape(len(cols), len(x), -1).transpose(1, 0, 2)
 
 
 def _conv2d_loops(x: np.ndarray, weight: np.ndarray, stride: int, padding: int) -> np.ndarray:
@@ -134,10 +162,9 @@ def _conv2d_im2col(x: np.ndarray, weight: np.ndarray, stride: int, padding: int)
     N, _, H, W = x.shape
     Co, _, kh, kw = weight.shape
     Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
-    cols = _im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, Ho*Wo)
-    # (Co, C*kh*kw) @ (N, C*kh*kw, Ho*Wo) -> (N, Co, Ho*Wo): one matrix product per image
-    out = weight.reshape(Co, -1) @ cols
-    return out.reshape(N, Co, Ho, Wo)
+    cols = _columns(x, kh, kw, stride, padding)  # (C*kh*kw, N*Ho*Wo): the whole batch's windows
+    out = weight.reshape(Co, -1) @ cols  # (Co, C*kh*kw) @ (C*kh*kw, N*Ho*Wo): one product
+    return out.reshape(Co, N, Ho, Wo).transpose(1, 0, 2, 3)  # (N, Co, Ho, Wo)
 
 
 def conv2d(
@@ -190,41 +217,50 @@ def conv2d_backward(
         ``(dx, dweight, dbias)`` of shapes (N, C, H, W), (Co, C, kh, kw) and (Co,): what
         ``torch.autograd`` gives for the same convolution (the bias does not change them).
     """
-    x, weight, stride, padding = _check_conv(x, weight, stride, padding)
-    grad_out = check_array("grad_out", grad_out, ndim=4, shape="(N, Co, Ho, Wo)")
+    x, weight, grad_out, stride, padding = _check_backward(x, weight, grad_out, stride, padding)
     N, C, H, W = x.shape
     Co, _, kh, kw = weight.shape
-    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
-    if grad_out.shape != (N, Co, Ho, Wo):
-        raise ValueError(
-            f"grad_out must have the output's shape {(N, Co, Ho, Wo)} (from x {x.shape} and "
-            f"weight {weight.shape}); got {grad_out.shape}"
-        )
+    Ho, Wo = grad_out.shape[2:]
+    g = grad_out.transpose(1, 0, 2, 3).reshape(Co, -1)  # (Co, N*Ho*Wo), as the forward's out
 
-    # Bias: b[o] was added once to every output position of channel o.
-    dbias = grad_out.sum(axis=(0, 2, 3))
+    # The forward was out = W @ cols + b, with W = weight.reshape(Co, C*kh*kw).
+    dbias = g.sum(axis=1)  # b[o] was added to every output of channel o
+    cols = _columns(x, kh, kw, stride, padding)  # (C*kh*kw, N*Ho*Wo)
+    dweight = (g @ cols.T).reshape(weight.shape)  # dW = g cols^T
+    dcols = weight.reshape(Co, -1).T @ g  # d cols = W^T g: one gradient per copied pixel
 
-    # Weight: w[o, c, m, k] met every window's pixel (c, m, k), so its gradient is the sum of
-    # those pixels weighted by grad_out: a product of grad_out with the unfolded windows.
-    cols = _im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, Ho*Wo)
-    dweight = np.einsum("nol,nkl->ok", grad_out.reshape(N, Co, -1), cols).reshape(weight.shape)
+    # Each pixel was copied into the columns of every window that covers it: its gradient is
+    # the sum of its copies' gradients, added back window offset by window offset ("col2im").
+    grad_windows = dcols.reshape(C, kh, kw, N, Ho, Wo).transpose(3, 0, 4, 5, 1, 2)
+    dx = _fold(grad_windows, x.shape, stride, padding)  # (N, C, H, W)
+    return dx, dweight, dbias
 
-    # Input: pixel (c, r, q) of the padded input met w[o, c, r - i*s, q - j*s] in output (i, j).
-    # Summing over those outputs is a "full" convolution of grad_out (with stride - 1 zeros
-    # between its entries) with the kernel flipped in both axes and its channel axes swapped.
+
+def _input_grad_flipped(
+    x_shape, weight: np.ndarray, grad_out: np.ndarray, stride: int, padding: int
+) -> np.ndarray:
+    """dx as derived on paper: a "full" convolution of grad_out with the flipped kernel.
+
+    Pixel (c, r, q) of the padded input met w[o, c, r - i*s, q - j*s] in output (i, j). The
+    sum over those outputs is a correlation of grad_out (stride - 1 zeros between its entries,
+    kernel - 1 zeros around it) with the kernel flipped in both axes, channel axes swapped.
+    Equal to ``conv2d_backward``'s dx; slower (a second unfolding), kept for reading.
+    """
+    N, C, H, W = x_shape
+    Co, _, kh, kw = weight.shape
+    Ho, Wo = grad_out.shape[2:]
     Hp, Wp = H + 2 * padding, W + 2 * padding
     spread = np.zeros((N, Co, (Ho - 1) * stride + 1, (Wo - 1) * stride + 1))
     spread[:, :, ::stride, ::stride] = grad_out
-    # "Full": pad by k - 1 so that every pixel any window touched gets a term; the last
-    # (Hp - kh) % stride rows (columns) were reached by no window and get zeros.
+    # The last (Hp - kh) % stride rows (columns) of the padded input were reached by no
+    # window: extra zeros at the end give them their zero gradient and dx its full size.
     extra_h, extra_w = (Hp - kh) % stride, (Wp - kw) % stride
     spread = np.pad(
         spread, ((0, 0), (0, 0), (kh - 1, kh - 1 + extra_h), (kw - 1, kw - 1 + extra_w))
     )
     flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, Co, kh, kw)
     dx_padded = _conv2d_im2col(spread, flipped, 1, 0)  # (N, C, Hp, Wp)
-    dx = dx_padded[:, :, padding : padding + H, padding : padding + W]
-    return dx, dweight, dbias
+    return dx_padded[:, :, padding : padding + H, padding : padding + W]
 
 
 # --- pooling -------------------------------------------------------------------------------
@@ -232,9 +268,9 @@ def conv2d_backward(
 
 def _check_pool(x, kernel_size, stride, padding) -> tuple[np.ndarray, int, int, int]:
     x = _check_4d("x", x, "(N, C, H, W)")
-    k = _check_int("kernel_size", kernel_size, 1)
-    stride = k if stride is None else _check_int("stride", stride, 1)
-    padding = _check_int("padding", padding, 0)
+    k = check_count("kernel_size", kernel_size)
+    stride = k if stride is None else check_count("stride", stride)
+    padding = check_count("padding", padding, min=0)
     if 2 * padding > k:  # torch's rule: otherwise a window could hold padding only
         raise ValueError(f"padding must be at most kernel_size / 2 = {k / 2}; got {padding}")
     _check_window(x, k, k, padding, what="pooling window (kernel_size, kernel_size)")
@@ -268,22 +304,6 @@ def avg_pool2d(
     return _windows(x, k, k, stride, padding).mean(axis=(-2, -1))
 
 
-def _spread(
-    weights: np.ndarray, grad_out: np.ndarray, x_shape, k: int, stride: int, padding: int
-) -> np.ndarray:
-    """Send grad_out[n, c, i, j] * weights[n, c, i, j, m, q] to the pixel under window offset
-    (m, q) of output (i, j), adding where windows overlap; crop the padding."""
-    N, C, H, W = x_shape
-    Ho, Wo = grad_out.shape[2:]
-    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
-    for m in range(k):  # k * k vectorised steps instead of a loop over windows
-        for q in range(k):
-            rows = slice(m, m + (Ho - 1) * stride + 1, stride)
-            cols = slice(q, q + (Wo - 1) * stride + 1, stride)
-            dxp[:, :, rows, cols] += grad_out * weights[..., m, q]
-    return dxp[:, :, padding : padding + H, padding : padding + W]
-
-
 def max_pool2d_backward(
     x: np.ndarray,
     grad_out: np.ndarray,
@@ -307,7 +327,7 @@ def max_pool2d_backward(
     flat = windows.reshape(*windows.shape[:4], k * k)
     winner = flat.argmax(axis=-1)  # np.argmax keeps the first maximum, like torch
     one_hot = (np.arange(k * k) == winner[..., None]).reshape(windows.shape)
-    return _spread(one_hot, grad_out, x.shape, k, stride, padding)
+    return _fold(grad_out[..., None, None] * one_hot, x.shape, stride, padding)
 
 
 def avg_pool2d_backward(
@@ -322,8 +342,8 @@ def avg_pool2d_backward(
     x, k, stride, padding = _check_pool(x, kernel_size, stride, padding)
     shape = _windows(x, k, k, stride, padding).shape
     grad_out = _check_grad_out(grad_out, shape[:4], x.shape)
-    share = np.full((1, 1, 1, 1, k, k), 1.0 / (k * k))  # the same for every window: broadcast
-    return _spread(share, grad_out, x.shape, k, stride, padding)
+    share = np.broadcast_to(grad_out[..., None, None] / (k * k), shape)  # 1 / k^2 each
+    return _fold(share, x.shape, stride, padding)
 
 
 def _check_grad_out(grad_out, expected: tuple[int, ...], x_shape: tuple[int, ...]) -> np.ndarray:

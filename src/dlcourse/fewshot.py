@@ -220,23 +220,7 @@ class ProtoNet(nn.Module):
         query_x: torch.Tensor,
         n_way: int,
     ) -> torch.Tensor:
-        _float_tensor("support_x", support_x, "(S, D)")
-        _float_tensor("query_x", query_x, "(Q, D)")
-        check_instance("support_y", support_y, torch.Tensor)
-        if support_y.shape != support_x.shape[:1]:
-            raise ValueError(
-                f"support_y must have shape ({len(support_x)},), one label per row of support_x; "
-                f"got {tuple(support_y.shape)}"
-            )
-        if support_y.is_floating_point() or support_y.is_complex() or support_y.dtype == torch.bool:
-            raise TypeError(f"support_y must hold integer labels; got dtype {support_y.dtype}")
-        if int(support_y.min()) < 0:
-            raise ValueError(f"support_y must hold labels 0..n_way-1; got {int(support_y.min())}")
-        if query_x.shape[1] != support_x.shape[1]:
-            raise ValueError(
-                f"query_x must have {support_x.shape[1]} features like support_x; "
-                f"got {query_x.shape[1]}"
-            )
+        _check_episode(support_x, support_y, query_x, n_way)  # shapes, dtypes, every class
         z = self.embed(torch.cat([support_x, query_x]))  # one batch: same batch-norm statistics
         z_support, z_query = z[: len(support_x)], z[len(support_x) :]
         return -squared_distances(z_query, prototypes(z_support, support_y, n_way))
@@ -246,17 +230,51 @@ class ProtoNet(nn.Module):
         self, support_x: np.ndarray, support_y: np.ndarray, query_x: np.ndarray
     ) -> np.ndarray:
         """Episode labels (Q,) for NumPy ``support_x`` (S, D), ``support_y`` (S,), ``query_x``
-        (Q, D), in eval mode (batch norm uses its running statistics)."""
+        (Q, D), in eval mode (batch norm uses its running statistics); the model's mode is
+        restored afterwards."""
         support_y = check_labels("support_y", support_y)
         n_way = int(support_y.max()) + 1
+        was_training = self.training
         self.eval()
-        logits = self(
-            torch.as_tensor(check_array("support_x", support_x, ndim=2), dtype=torch.float32),
-            torch.as_tensor(support_y),
-            torch.as_tensor(check_array("query_x", query_x, ndim=2), dtype=torch.float32),
-            n_way,
-        )
+        try:
+            logits = self(
+                torch.as_tensor(check_array("support_x", support_x, ndim=2), dtype=torch.float32),
+                torch.as_tensor(support_y),
+                torch.as_tensor(check_array("query_x", query_x, ndim=2), dtype=torch.float32),
+                n_way,
+            )
+        finally:
+            self.train(was_training)
         return logits.argmax(1).numpy()
+
+
+def _check_episode(support_x, support_y, query_x, n_way) -> None:
+    """The arguments of ``ProtoNet.forward``, each named in its error."""
+    _float_tensor("support_x", support_x, "(S, D)")
+    _float_tensor("query_x", query_x, "(Q, D)")
+    check_instance("support_y", support_y, torch.Tensor)
+    if support_y.shape != support_x.shape[:1]:
+        raise ValueError(
+            f"support_y must have shape ({len(support_x)},), one label per row of support_x; "
+            f"got {tuple(support_y.shape)}"
+        )
+    if support_y.is_floating_point() or support_y.is_complex() or support_y.dtype == torch.bool:
+        raise TypeError(f"support_y must hold integer labels; got dtype {support_y.dtype}")
+    if query_x.shape[1] != support_x.shape[1]:
+        raise ValueError(
+            f"query_x must have {support_x.shape[1]} features like support_x; "
+            f"got {query_x.shape[1]}"
+        )
+    n_way = check_int("n_way", n_way, min=1, max=max(len(support_y), 1),
+                      note=f"support_y has {len(support_y)} labels")  # fmt: skip
+    if len(support_y) and int(support_y.min()) < 0:
+        raise ValueError(f"support_y must hold labels 0..{n_way - 1}; got {int(support_y.min())}")
+    counts = torch.bincount(support_y, minlength=n_way)
+    if len(counts) > n_way or (counts == 0).any():
+        raise ValueError(
+            f"support_y must hold every label 0..{n_way - 1} (n_way={n_way}) at least once, "
+            f"and no other; got counts per label {counts.tolist()}"
+        )
 
 
 def _tensors(episode: Episode) -> tuple[torch.Tensor, ...]:

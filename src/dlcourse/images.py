@@ -14,10 +14,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dlcourse.augment import _images
+from dlcourse.augment import unflatten
 from dlcourse.checks import (
-    MAX_COUNT,
     check_array,
+    check_count,
     check_instance,
     check_int,
     check_seed,
@@ -38,8 +38,8 @@ def upsample(X: np.ndarray, size: int = 28, image_shape: tuple[int, int] = (8, 8
     Returns:
         (m, 1, size, size), one channel, values within the input's range.
     """
-    images = _images(X, image_shape)  # (m, H, W), checked
-    size = check_int("size", size, min=1, max=MAX_COUNT)
+    images = unflatten(X, image_shape)  # (m, H, W), checked
+    size = check_count("size", size)
     check_size("the output (m * size * size)", images.shape[0] * size * size)
     images = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1)
     # align_corners=False: each input pixel covers an equal square of the output, so the
@@ -122,7 +122,7 @@ class RandomShift:
                 f"loader must be an iterable of (inputs, targets) batches; got {loader!r:.60}"
             )
         self.loader = loader
-        self.max_shift = check_int("max_shift", max_shift, min=0, max=MAX_COUNT)
+        self.max_shift = check_count("max_shift", max_shift, min=0)
         self.generator = torch.Generator().manual_seed(check_seed("seed", seed))
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -20,10 +20,9 @@ import torch
 from torch import nn
 
 from dlcourse.checks import (
-    MAX_COUNT,
     check_array,
+    check_count,
     check_instance,
-    check_int,
     check_probability,
     check_real,
     check_size,
@@ -99,7 +98,7 @@ class BatchNorm1d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1) -> None:
         super().__init__()
-        num_features = check_int("num_features", num_features, min=1, max=MAX_COUNT)
+        num_features = check_count("num_features", num_features)
         check_size("num_features", num_features)
         eps = check_real("eps", eps, min=0.0, min_open=True)
         if momentum is not None:
@@ -221,13 +220,9 @@ def fans(shape: tuple[int, ...] | torch.Size) -> tuple[int, int]:
         raise TypeError(f"shape must be a tuple of integers (out, in, ...); got {describe(shape)}")
     if len(shape) < 2:
         raise ValueError(f"shape must have at least 2 dimensions (out, in, ...); got {shape}")
-    shape = tuple(check_int(f"shape[{i}]", n, min=1, max=MAX_COUNT) for i, n in enumerate(shape))
+    shape = tuple(check_count(f"shape[{i}]", n) for i, n in enumerate(shape))
     receptive = math.prod(shape[2:])  # 1 for a linear layer
     return shape[1] * receptive, shape[0] * receptive
-
-
-def _positive_fan(name: str, value: int) -> int:
-    return check_int(name, value, min=1, max=MAX_COUNT)
 
 
 def _gain(gain: float) -> float:
@@ -260,14 +255,14 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     put with ``Var(W) = 1 / fan_in`` and ``1 / fan_out``; the compromise is their harmonic mean.
     Right for tanh (slope 1 at 0) and the sigmoid family, with ``gain`` for their slope.
     """
-    fan_in, fan_out = _positive_fan("fan_in", fan_in), _positive_fan("fan_out", fan_out)
+    fan_in, fan_out = check_count("fan_in", fan_in), check_count("fan_out", fan_out)
     return _gain(gain) * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def he_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He et al. (2015): ``gain / sqrt(fan_in)``, with ``gain = sqrt(2)`` for ReLU, which zeroes
     half of its inputs and so halves the second moment that reaches the next layer."""
-    return _gain(gain) / math.sqrt(_positive_fan("fan_in", fan_in))
+    return _gain(gain) / math.sqrt(check_count("fan_in", fan_in))
 
 
 def _uniform_(weight: torch.Tensor, std: float, generator) -> torch.Tensor:

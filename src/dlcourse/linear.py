@@ -82,8 +82,10 @@ def normal_equation(
     Raises:
         ValueError: on mismatched shapes, non-finite input or a negative ``l2``.
         TypeError: on complex or non-numeric input (an imaginary part is never dropped).
-        numpy.linalg.LinAlgError: when ``l2 == 0`` and ``X_ext^T X_ext`` is singular (or so
-            ill-conditioned that its inverse is meaningless in float64).
+        numpy.linalg.LinAlgError: when ``l2 == 0`` and ``X_ext^T X_ext`` is singular in
+            float64: its columns are dependent, or so ill-conditioned that forming the product
+            (which squares the condition number of ``X_ext``) lost every digit. Least squares
+            on ``X_ext`` itself may still succeed there.
     """
     X, Y = _check_xy(X, Y)
     l2 = check_real("l2", l2, min=0)
@@ -96,12 +98,17 @@ def normal_equation(
         # for "singular in floating point".
         rank = np.linalg.matrix_rank(A, hermitian=True)
         if rank < A.shape[0]:
+            size = np.abs(np.linalg.eigvalsh(A))
+            cond = size.max() / size.min() if size.min() > 0 else np.inf
             raise np.linalg.LinAlgError(
-                f"X_ext^T X_ext is singular: rank {rank} < {A.shape[0]} (n + 1 with n = "
-                f"{X.shape[1]} features and m = {X.shape[0]} examples). Some columns of X are "
-                "linear combinations of others (a duplicated or constant feature, or fewer "
-                "examples than features). Remedies: pass l2 > 0 (ridge regression), or use "
-                "least squares (dlcourse.linear.least_squares, numpy.linalg.lstsq), which "
+                f"X_ext^T X_ext is singular to float64 precision: rank {rank} < {A.shape[0]} "
+                f"(n + 1 with n = {X.shape[1]} features and m = {X.shape[0]} examples), "
+                f"condition number {cond:.1e}. Either the columns of X_ext are linearly "
+                "dependent (a duplicated or constant feature, or m < n + 1 examples), or they "
+                "are so close to it that forming X_ext^T X_ext, which squares the condition "
+                "number of X_ext, leaves no usable digits. Remedies: pass l2 > 0 (ridge "
+                "regression), or use least squares (dlcourse.linear.least_squares, "
+                "numpy.linalg.lstsq), which works on X_ext itself through the SVD and "
                 "returns the minimum-norm solution."
             )
     W_ext = np.linalg.solve(A, X_ext.T @ Y)  # (n + 1,) or (n + 1, t)

@@ -9,15 +9,20 @@ real numbers where larger means "more positive" (a probability, a logit).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from statistics import NormalDist
 
 import numpy as np
 
 from dlcourse.checks import (
     check_array,
     check_bool,
+    check_callable,
+    check_count,
     check_in,
     check_int,
     check_labels,
+    check_real,
     check_same_length,
     check_seed,
     check_size,
@@ -27,6 +32,8 @@ from dlcourse.checks import (
 __all__ = [
     "accuracy",
     "average_precision",
+    "binomial_ci",
+    "bootstrap_ci",
     "confusion_matrix",
     "kfold_indices",
     "precision_recall_curve",
@@ -271,3 +278,68 @@ def kfold_indices(
         folds.append((np.flatnonzero(~in_val), np.flatnonzero(in_val)))
         start += size
     return folds
+
+
+def binomial_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion: ``successes`` of ``n`` independent trials.
+
+    An accuracy measured on ``n`` test examples is such a proportion (each example is right or
+    wrong). With ``p = successes / n`` and ``z`` the normal quantile for ``level``, the interval
+    is ``(p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``: close to the textbook
+    ``p +- z sqrt(p(1-p)/n)`` for large ``n``, but it stays inside [0, 1] and does not shrink
+    to a point when ``p`` is 0 or 1.
+
+    Returns:
+        ``(low, high)``, the interval at confidence ``level`` (for example 0.95).
+    """
+    n = check_int("n", n, min=1)
+    successes = check_int("successes", successes, min=0, max=n, note=f"n = {n} trials")
+    level = check_real("level", level, min=0, max=1, min_open=True, max_open=True)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    p = successes / n
+    denom = 1 + z**2 / n
+    center = (p + z**2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    low = 0.0 if successes == 0 else max(0.0, center - half)  # exact ends, not 1e-17 off
+    high = 1.0 if successes == n else min(1.0, center + half)
+    return low, high
+
+
+def bootstrap_ci(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``metric(y_true, y_pred)`` over the test examples.
+
+    Draws ``n_resamples`` test sets of the same size from the examples, with replacement,
+    computes the metric on each, and returns the middle ``level`` of those values. It works for
+    any metric (F1, recall, ROC AUC, ...), where no formula for the error is at hand.
+
+    Args:
+        metric: ``metric(y_true, y_pred) -> float``, e.g. ``accuracy`` or ``roc_auc``.
+        y_true: (m,) labels; y_pred: (m,) predictions or scores, whatever ``metric`` takes.
+        n_resamples: how many resampled test sets (1,000 is usual).
+        level: the confidence level, in (0, 1).
+        seed: seed of the resampling.
+
+    Returns:
+        ``(low, high)``: the ``(1 - level)/2`` and ``(1 + level)/2`` quantiles.
+    """
+    check_callable("metric", metric)
+    y_true = check_labels("y_true", y_true)
+    y_pred = check_array("y_pred", y_pred, ndim=1, shape="(m,)", dtype=None)  # labels or scores
+    m = check_same_length("y_true and y_pred", y_true, y_pred)
+    n_resamples = check_count("n_resamples", n_resamples)
+    check_size(f"n_resamples * m = {n_resamples} * {m} drawn indices", n_resamples * m)
+    level = check_real("level", level, min=0, max=1, min_open=True, max_open=True)
+    rng = np.random.default_rng(check_seed("seed", seed))
+    values = np.empty(n_resamples)
+    for i in range(n_resamples):
+        idx = rng.integers(0, m, size=m)  # one test set of m examples, drawn with replacement
+        values[i] = metric(y_true[idx], y_pred[idx])
+    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)

@@ -1,9 +1,9 @@
 """Gradient-descent optimizers written from their update rules, as `torch.optim.Optimizer`s.
 
 Each class follows the lecture's formula and, step for step, its `torch.optim` counterpart
-(`SGD`, `Adagrad`, `RMSprop`, `Adam`): same state, same order of operations, same numbers. None
-of them calls torch's optimizers; the base class `Optimizer` only supplies the bookkeeping
-(parameter groups, `zero_grad`, `state_dict`).
+(`SGD`, `Adagrad`, `RMSprop`, `Adam`, `AdamW`): same state, same order of operations, same
+numbers. None of them calls torch's optimizers; the base class `Optimizer` only supplies the
+bookkeeping (parameter groups, `zero_grad`, `state_dict`).
 
 Notation: ``g`` is the gradient of the loss with respect to a parameter ``p``, ``lr`` the
 learning rate; every update is element-wise, so each parameter entry gets its own step.
@@ -25,7 +25,7 @@ from torch.optim import Optimizer
 
 from dlcourse.checks import check_bool, check_callable, check_real, describe
 
-__all__ = ["SGD", "AdaGrad", "Adam", "RMSProp"]
+__all__ = ["SGD", "AdaGrad", "Adam", "AdamW", "RMSProp"]
 
 
 def _at_least_zero(name: str, value: float) -> float:
@@ -261,7 +261,8 @@ class Adam(_FromScratch):
     ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g^2`` (both start at 0), then with
     ``m_hat = m / (1 - b1^t)`` and ``v_hat = v / (1 - b2^t)`` at step ``t = 1, 2, ...``:
     ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``. ``weight_decay`` adds ``wd * p`` to the
-    gradient (L2, as `torch.optim.Adam`; AdamW's decoupled decay is a different rule).
+    gradient (L2, as `torch.optim.Adam`), so the decay too is divided by ``sqrt(v_hat)``;
+    :class:`AdamW` decouples it instead.
 
     Args:
         params: an iterable of tensors, or of dicts defining parameter groups.
@@ -278,6 +279,7 @@ class Adam(_FromScratch):
         "eps": _at_least_zero,
         "weight_decay": _at_least_zero,
     }
+    _decoupled: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -304,7 +306,10 @@ class Adam(_FromScratch):
             state["exp_avg_sq"] = torch.zeros_like(p)  # v_0 = 0
         b1, b2 = group["betas"]
         if group["weight_decay"] != 0:
-            g = g.add(p, alpha=group["weight_decay"])
+            if self._decoupled:  # AdamW: shrink the weight itself, outside the adaptive step
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+            else:  # L2: the decay joins the gradient, and is rescaled with it
+                g = g.add(p, alpha=group["weight_decay"])
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
         m.mul_(b1).add_(g, alpha=1 - b1)
@@ -315,3 +320,34 @@ class Adam(_FromScratch):
         else:
             m_hat, v_hat = m, v
         p.addcdiv_(m_hat, v_hat.sqrt().add_(group["eps"]), value=-group["lr"])
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter), as `torch.optim.AdamW`.
+
+    Each step first shrinks the weight, ``p <- p * (1 - lr * weight_decay)``, then takes
+    Adam's step on the gradient of the loss alone. Every weight decays by the same factor,
+    whatever the size of its gradients; in :class:`Adam` the decay ``wd * p`` joins the
+    gradient and is divided by ``sqrt(v_hat)``, so weights with large gradients hardly decay.
+
+    Args:
+        params: an iterable of tensors, or of dicts defining parameter groups.
+        lr: learning rate, >= 0.
+        betas: ``(b1, b2)``, each in [0, 1): decays of the two moving averages.
+        eps: added to the denominator against division by zero, >= 0.
+        weight_decay: decay per unit of learning rate, >= 0 (torch's default, 1e-2).
+        bias_correction: divide by ``1 - b^t``, as in :class:`Adam`.
+    """
+
+    _decoupled: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        bias_correction: bool = True,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, bias_correction)

@@ -21,7 +21,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from dlcourse.checks import MAX_COUNT, check_instance, check_int, check_real, check_size
+from dlcourse.checks import check_count, check_instance, check_real, check_size
 
 __all__ = [
     "GRU",
@@ -171,23 +171,23 @@ def _check_state(s: Tensor, x: Tensor, hidden_size: int, name: str, who: str) ->
         raise TypeError(f"{who}: state {name} must have x's dtype {dtype}; got {s.dtype}")
 
 
-def _lstm_state(state, x: Tensor, hidden_size: int, who: str) -> tuple[Tensor, Tensor]:
+def _start(module, x: Tensor, state, ndim: int, pair: bool = False):
+    """Check x (ndim 2 for a cell, 3 for a layer) and the state once, at the entry of
+    ``module.forward``, and return the initial state: zeros when ``state`` is None, else
+    ``state`` (h, or the pair (h, c) when ``pair``). Shapes and dtypes only, no device sync."""
+    who, H = type(module).__name__, module.hidden_size
+    _check_input(x, module.input_size, ndim, who, module._params()[0].dtype)
     if state is None:
-        zeros = x.new_zeros(x.shape[0], hidden_size)
-        return zeros, zeros
+        zeros = x.new_zeros(x.shape[0], H)
+        return (zeros, zeros) if pair else zeros
+    if not pair:
+        _check_state(state, x, H, "h", who)
+        return state
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise ValueError(f"{who}: state must be a pair (h, c) or None; got {type(state).__name__}")
-    h, c = state
-    _check_state(h, x, hidden_size, "h", who)
-    _check_state(c, x, hidden_size, "c", who)
-    return h, c
-
-
-def _hidden_state(h, x: Tensor, hidden_size: int, who: str) -> Tensor:
-    if h is None:
-        return x.new_zeros(x.shape[0], hidden_size)
-    _check_state(h, x, hidden_size, "h", who)
-    return h
+    for name, s in zip("hc", state, strict=True):
+        _check_state(s, x, H, name, who)
+    return tuple(state)
 
 
 # ---- parameters -------------------------------------------------------------------------
@@ -203,8 +203,8 @@ class _Recurrent(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.input_size = check_int("input_size", input_size, min=1, max=MAX_COUNT)
-        self.hidden_size = check_int("hidden_size", hidden_size, min=1, max=MAX_COUNT)
+        self.input_size = check_count("input_size", input_size)
+        self.hidden_size = check_count("hidden_size", hidden_size)
         G, H, I = self.gates, self.hidden_size, self.input_size  # noqa: E741
         check_size(
             "the weights (gates * hidden_size * (input_size + hidden_size + 2))",
@@ -266,8 +266,7 @@ class RNNCell(_Recurrent):
     """
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        _check_input(x, self.input_size, 2, "RNNCell", self._params()[0].dtype)
-        h = _hidden_state(h, x, self.hidden_size, "RNNCell")
+        h = _start(self, x, h, ndim=2)  # checks x and h; zeros if h is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         return _rnn_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
@@ -280,8 +279,7 @@ class LSTMCell(_LSTMInit):
     """
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
-        _check_input(x, self.input_size, 2, "LSTMCell", self._params()[0].dtype)
-        h, c = _lstm_state(state, x, self.hidden_size, "LSTMCell")
+        h, c = _start(self, x, state, ndim=2, pair=True)  # checks; zeros if state is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         return _lstm_step(x @ w_ih.T + b_ih, h, c, w_hh, b_hh)
 
@@ -295,8 +293,7 @@ class GRUCell(_Recurrent):
     gates = 3
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
-        _check_input(x, self.input_size, 2, "GRUCell", self._params()[0].dtype)
-        h = _hidden_state(h, x, self.hidden_size, "GRUCell")
+        h = _start(self, x, h, ndim=2)  # checks x and h; zeros if h is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         return _gru_step(x @ w_ih.T + b_ih, h, w_hh, b_hh)
 
@@ -315,8 +312,7 @@ class RNN(_Recurrent):
     suffix = "_l0"
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size, 3, "RNN", self._params()[0].dtype)
-        h = _hidden_state(h, x, self.hidden_size, "RNN")
+        h = _start(self, x, h, ndim=3)  # checks x and h; zeros if h is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         # Every step's input term in one product, (B, T, H), then split into T tensors (B, H).
         # unbind rather than x_parts[:, t]: the backward of each slice would write a zero
@@ -339,8 +335,7 @@ class GRU(_Recurrent):
     suffix = "_l0"
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        _check_input(x, self.input_size, 3, "GRU", self._params()[0].dtype)
-        h = _hidden_state(h, x, self.hidden_size, "GRU")
+        h = _start(self, x, h, ndim=3)  # checks x and h; zeros if h is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 3H), as in RNN
         outputs = []
@@ -365,8 +360,7 @@ class LSTM(_LSTMInit):
     suffix = "_l0"
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
-        _check_input(x, self.input_size, 3, "LSTM", self._params()[0].dtype)
-        h, c = _lstm_state(state, x, self.hidden_size, "LSTM")
+        h, c = _start(self, x, state, ndim=3, pair=True)  # checks; zeros if state is None
         w_ih, b_ih, w_hh, b_hh = self._params()
         x_parts = (x @ w_ih.T + b_ih).unbind(dim=1)  # T tensors (B, 4H), as in RNN
         outputs = []

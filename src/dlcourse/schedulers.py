@@ -15,13 +15,9 @@ from collections.abc import Sequence
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
-from dlcourse.checks import check_instance, check_int, check_real
+from dlcourse.checks import check_count, check_instance, check_int, check_real
 
 __all__ = ["CyclicalLR", "triangular_lr"]
-
-
-def _positive_int(name: str, value: int) -> int:
-    return check_int(name, value, min=1)
 
 
 def _rates(base_lr: float, max_lr: float) -> tuple[float, float]:
@@ -54,8 +50,8 @@ def triangular_lr(
     """
     t = check_int("t", t, min=0)
     base_lr, max_lr = _rates(base_lr, max_lr)
-    up = _positive_int("step_size_up", step_size_up)
-    down = up if step_size_down is None else _positive_int("step_size_down", step_size_down)
+    up = check_count("step_size_up", step_size_up)
+    down = up if step_size_down is None else check_count("step_size_down", step_size_down)
     where = t % (up + down)  # position inside the current cycle
     height = where / up if where <= up else (up + down - where) / down
     return base_lr + (max_lr - base_lr) * height
@@ -100,11 +96,11 @@ class CyclicalLR(LRScheduler):
         for low, high in zip(base_lrs, self.max_lrs, strict=True):
             _rates(low, high)
         last_epoch = check_int("last_epoch", last_epoch, min=-1)
-        self.step_size_up = _positive_int("step_size_up", step_size_up)
+        self.step_size_up = check_count("step_size_up", step_size_up)
         self.step_size_down = (
             step_size_up
             if step_size_down is None
-            else _positive_int("step_size_down", step_size_down)
+            else check_count("step_size_down", step_size_down)
         )
         if last_epoch == -1:
             # Start every group at its base rate, recorded where LRScheduler looks for it.

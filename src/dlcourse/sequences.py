@@ -1,8 +1,9 @@
 """Generated sequence data for the recurrent-networks chapter, and the small tools to feed it.
 
 - text: ``build_vocab``, ``encode`` (words to left-padded ids), ``bag_of_words`` (word counts,
-  the order thrown away) and ``one_hot``; the reviews themselves come from
-  ``dlcourse.data.toy_reviews``, where "not" flips the sentiment;
+  the order thrown away) and ``one_hot``; ``order_reviews``, whose sentiment only the order of
+  the words tells (the simpler ``dlcourse.data.toy_reviews``, where "not" flips the sentiment,
+  is a function of the counts);
 - memory: ``first_symbol`` (name the first symbol of a long random sequence) and
   ``random_symbols`` (sequences to memorise);
 - time series: ``seasonal_series`` (a noisy periodic signal) and ``windows`` (cut it into
@@ -16,14 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.checks import (
-    MAX_COUNT,
     check_array,
+    check_count,
     check_int,
     check_real,
     check_seed,
     check_size,
     describe,
 )
+from dlcourse.data import REVIEW_WORDS
 
 __all__ = [
     "PAD",
@@ -32,16 +34,13 @@ __all__ = [
     "encode",
     "first_symbol",
     "one_hot",
+    "order_reviews",
     "random_symbols",
     "seasonal_series",
     "windows",
 ]
 
 PAD = "<pad>"  # id 0: fills the start of short texts
-
-
-def _check_count(name: str, value, minimum: int = 1) -> int:
-    return check_int(name, value, min=minimum, max=MAX_COUNT)
 
 
 def _check_texts(texts) -> list[str]:
@@ -94,7 +93,7 @@ def encode(texts: list[str], vocab: dict[str, int], length: int | None = None) -
             f"vocab must map words to ids >= 0, as build_vocab does; got {describe(vocab)}"
         )
     longest = max((len(t) for t in tokens), default=0)
-    length = longest if length is None else _check_count("length", length)
+    length = longest if length is None else check_count("length", length)
     if longest > length:
         raise ValueError(f"length must be >= the longest text ({longest} words); got {length}")
     check_size("the ids (n * length)", len(tokens) * length)
@@ -119,7 +118,7 @@ def bag_of_words(ids, vocab_size: int) -> np.ndarray:
         float32 array (n, V); column 0 (padding) is all zeros.
     """
     ids = _check_ids(ids)
-    vocab_size = _check_count("vocab_size", vocab_size)
+    vocab_size = check_count("vocab_size", vocab_size)
     if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
         raise ValueError(
             f"ids must lie in [0, vocab_size) = [0, {vocab_size}); got [{ids.min()}, {ids.max()}]"
@@ -134,7 +133,7 @@ def bag_of_words(ids, vocab_size: int) -> np.ndarray:
 def one_hot(ids, num_classes: int) -> np.ndarray:
     """One-hot vectors: ids (n, T) in [0, num_classes) -> float32 (n, T, num_classes)."""
     ids = _check_ids(ids)
-    num_classes = _check_count("num_classes", num_classes)
+    num_classes = check_count("num_classes", num_classes)
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         raise ValueError(
             f"ids must lie in [0, num_classes) = [0, {num_classes}); got [{ids.min()}, {ids.max()}]"
@@ -143,13 +142,49 @@ def one_hot(ids, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[ids]
 
 
+def order_reviews(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Reviews whose sentiment only the order of their words tells.
+
+    Each holds one positive and one negative adjective (``dlcourse.data.REVIEW_WORDS``), one of
+    them negated, in one of two forms, equally often:
+
+    - ``"the <subject> was <kept> not <dropped>[ <ending>]"`` ("good not bad"),
+    - ``"the <subject> was not <dropped> but <kept>[ <ending>]"`` ("not bad but good").
+
+    The label is 1 when the kept adjective is positive, else 0. Swapping the two adjectives
+    keeps every word, hence the bag of words, and flips the label; both orders are equally
+    likely, so no function of the word counts beats a coin toss on new reviews.
+
+    Args:
+        n: number of reviews, from 1 to 10**6.
+        seed: seed of the generator.
+
+    Returns:
+        ``(texts, labels)``: n strings of 6 to 9 words, and int64 labels (n,) of 0 or 1.
+    """
+    # Built one by one in Python, as toy_reviews: a million reviews take seconds.
+    n, seed = check_int("n", n, min=1, max=10**6), check_seed("seed", seed)
+    rng = np.random.default_rng(seed)
+    words = REVIEW_WORDS
+    texts, labels = [], np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        good, bad = rng.choice(words["positive"]), rng.choice(words["negative"])
+        positive = bool(rng.random() < 0.5)
+        kept, dropped = (good, bad) if positive else (bad, good)
+        subject, ending = rng.choice(words["subjects"]), rng.choice(words["endings"])
+        middle = f"{kept} not {dropped}" if rng.random() < 0.5 else f"not {dropped} but {kept}"
+        texts.append(f"the {subject} was {middle}{ending}")
+        labels[i] = int(positive)
+    return texts, labels
+
+
 # ---- memory ----------------------------------------------------------------------------
 
 
 def random_symbols(n: int, length: int, num_symbols: int, seed: int = 0) -> np.ndarray:
     """n sequences of ``length`` symbols drawn uniformly from 0..num_symbols-1: int64 (n, T)."""
-    n, length = _check_count("n", n), _check_count("length", length)
-    num_symbols = _check_count("num_symbols", num_symbols, minimum=2)
+    n, length = check_count("n", n), check_count("length", length)
+    num_symbols = check_count("num_symbols", num_symbols, min=2)
     check_size("the symbols (n * length)", n * length)
     return np.random.default_rng(check_seed("seed", seed)).integers(
         0, num_symbols, size=(n, length)
@@ -178,7 +213,7 @@ def first_symbol(
 def seasonal_series(n: int, period: int = 24, noise: float = 0.1, seed: int = 0) -> np.ndarray:
     """A noisy seasonal signal: a sine of period ``period`` plus a smaller sine of a third of
     that period, plus Gaussian noise of standard deviation ``noise``. float64 (n,)."""
-    n, period = _check_count("n", n), _check_count("period", period, minimum=2)
+    n, period = check_count("n", n), check_count("period", period, min=2)
     noise = check_real("noise", noise, min=0.0)
     check_size("n", n)
     seed = check_seed("seed", seed)
@@ -200,7 +235,7 @@ def windows(series, lookback: int, horizon: int = 1) -> tuple[np.ndarray, np.nda
         ``(X, y)``: float32 (m, L, 1) and float32 (m, h), with m = n - L - h + 1.
     """
     series = check_array("series", series, ndim=1, shape="(n,)").astype(np.float32)
-    lookback, horizon = _check_count("lookback", lookback), _check_count("horizon", horizon)
+    lookback, horizon = check_count("lookback", lookback), check_count("horizon", horizon)
     m = len(series) - lookback - horizon + 1
     if m < 1:
         raise ValueError(

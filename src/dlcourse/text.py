@@ -109,9 +109,9 @@ def package_docstrings() -> dict[str, str]:
     import dlcourse
 
     documents = {}
-    for info in sorted(pkgutil.iter_modules(dlcourse.__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.walk_packages(dlcourse.__path__, "dlcourse."), key=lambda i: i.name):
         try:
-            module = importlib.import_module(f"dlcourse.{info.name}")
+            module = importlib.import_module(info.name)
         except ImportError:  # an optional dependency is missing: skip that module
             continue
         parts = [inspect.getdoc(module) or ""]
@@ -127,7 +127,7 @@ def package_docstrings() -> dict[str, str]:
                     for _, f in inspect.getmembers(obj, inspect.isfunction)
                     if f.__qualname__.startswith(obj.__name__ + ".")
                 ]
-        documents[f"dlcourse.{info.name}"] = "\n\n".join(p for p in parts if p)
+        documents[info.name] = "\n\n".join(p for p in parts if p)
     return documents
 
 

@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch
 
-from dlcourse.checks import MAX_COUNT, check_array, check_callable, check_device, check_int
+from dlcourse.checks import MAX_COUNT, check_array, check_callable, check_int
+from dlcourse.device import as_device
 
 __all__ = ["log_log_slope", "synchronizer", "timeit_median"]
 
 
 def synchronizer(device: torch.device | str) -> Callable[[], None]:
     """The function that waits until ``device`` has finished its queued work (a no-op on CPU)."""
-    device = check_device("device", device)
+    device = as_device(device, available_only=False)
     if device.type == "cuda":
         return torch.cuda.synchronize
     if device.type == "mps":
