@@ -11,6 +11,7 @@ over training the differences compound).
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def machine() -> dict:
         "python": platform.python_version(),
         "cpu": _cpu_name(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "threads": 1,
+        # pretrain asks seed_everything for one thread; DLCOURSE_THREADS would override it
+        "threads": int(os.environ.get("DLCOURSE_THREADS", "").strip() or 1),
     }
 
 
