@@ -1,12 +1,21 @@
-// A block that scrolls sideways (wide output, a wide equation, a wide table) must be reachable
+// A block that scrolls sideways (code, output, a wide equation, a wide table) must be reachable
 // by keyboard, or a reader without a mouse cannot scroll it (WCAG 2.1.1; axe-core's
 // scrollable-region-focusable). Such a block becomes a tab stop while, and only while, it
-// overflows: on load and whenever the window is resized. Material does the same for code.
+// overflows: on load, whenever the window is resized, when a folded block opens and when the
+// math font arrives. Material does this for code only where the pointer can hover (not on a
+// touch screen, and it takes the tab stop away there): it is restored for code that overflows.
 (function () {
-  var SELECTOR = ".jp-OutputArea-output > pre, .dl-math-display, .jp-RenderedHTMLCommon table";
+  var SELECTOR =
+    ".highlight pre > code, .jp-OutputArea-output > pre, .dl-math-display, " +
+    ".jp-RenderedHTMLCommon table";
+  function overflows(el) {
+    return el.scrollWidth > el.clientWidth + 1;
+  }
   function update() {
-    document.querySelectorAll(SELECTOR).forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth + 1) {
+    var all = document.querySelectorAll(SELECTOR);
+    var wide = Array.prototype.map.call(all, overflows); // every read first, then the writes
+    all.forEach(function (el, i) {
+      if (wide[i]) {
         el.setAttribute("tabindex", "0");
       } else if (el.getAttribute("tabindex") === "0") {
         el.removeAttribute("tabindex");
@@ -25,6 +34,13 @@
   }
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true); // a folded block opens (checks, solutions)
-  // Web fonts (the math font) change widths when they arrive.
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(later);
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var el = change.target;
+      if (!el.hasAttribute("tabindex") && el.matches(SELECTOR) && overflows(el)) {
+        el.setAttribute("tabindex", "0");
+      }
+    });
+  }).observe(document.body, { attributes: true, attributeFilter: ["tabindex"], subtree: true });
 })();
