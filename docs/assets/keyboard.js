@@ -16,7 +16,7 @@
     var wide = Array.prototype.map.call(all, overflows); // every read first, then the writes
     all.forEach(function (el, i) {
       if (wide[i]) {
-        el.setAttribute("tabindex", "0");
+        if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
       } else if (el.getAttribute("tabindex") === "0") {
         el.removeAttribute("tabindex");
       }
@@ -35,12 +35,13 @@
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true); // a folded block opens (checks, solutions)
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(later);
+  // A tab stop taken away (by Material) is checked again in the next frame, with every other
+  // block at once: reading a width here, between Material's writes, would lay the page out
+  // once per block.
   new MutationObserver(function (changes) {
-    changes.forEach(function (change) {
-      var el = change.target;
-      if (!el.hasAttribute("tabindex") && el.matches(SELECTOR) && overflows(el)) {
-        el.setAttribute("tabindex", "0");
-      }
+    var lost = changes.some(function (change) {
+      return !change.target.hasAttribute("tabindex") && change.target.matches(SELECTOR);
     });
+    if (lost) later();
   }).observe(document.body, { attributes: true, attributeFilter: ["tabindex"], subtree: true });
 })();
