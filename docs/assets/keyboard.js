@@ -6,8 +6,8 @@
 // touch screen, and it takes the tab stop away there): it is restored for code that overflows.
 (function () {
   var SELECTOR =
-    ".highlight pre > code, .jp-OutputArea-output > pre, .dl-math-display, " +
-    ".jp-RenderedHTMLCommon table";
+    ".highlight pre > code, .highlight > pre, .jp-OutputArea-output > pre, .dl-math-display, " +
+    ".jp-RenderedHTMLCommon table, .md-typeset__scrollwrap";
   function overflows(el) {
     return el.scrollWidth > el.clientWidth + 1;
   }
