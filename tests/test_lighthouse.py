@@ -23,7 +23,7 @@ import shutil
 import subprocess
 
 import pytest
-from site_build import CHROMIUM, ROOT, fresh_full_site, serve
+from site_build import CHROMIUM, ROOT, book_site, fresh_full_site, serve
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 NODE = shutil.which("node")
@@ -98,8 +98,9 @@ def _passes(scores: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def base_url():
-    with serve(ROOT / "site") as (base, _):
+def base_url(tmp_path_factory):
+    folder, _ = book_site(tmp_path_factory)  # the full build (the skip above ensures it)
+    with serve(folder) as (base, _):
         yield base
 
 
