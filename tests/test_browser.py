@@ -98,6 +98,8 @@ def _open(browser, url, width=1280):
     WebDriverWait(browser, 60).until(
         lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
     )
+    # What the page's scripts scheduled for the next frames (keyboard.js) has run.
+    browser.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")
 
 
 def _axe(browser) -> list[dict]:

@@ -32,6 +32,7 @@
   } else {
     update();
   }
+  window.addEventListener("load", update); // figures and fonts in: the final widths
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true); // a folded block opens (checks, solutions)
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(later);
