@@ -224,6 +224,7 @@ def test_404_page_is_self_contained(fixture_site):
     """Served for a missing page at any depth, on any host: nothing to load, no script."""
     page = BeautifulSoup((fixture_site / "404.html").read_text(), "html.parser")
     assert not page.select("script, link[rel=stylesheet], img, iframe")
+    assert page.select_one("link[rel=icon]")["href"] == "data:,", "no request for a favicon"
     assert page.style is not None and page.h1.get_text() == "Page not found"
     assert page.select_one("a[href]")["href"] == "https://dlcourse.github.io/dlcourse/"
 
