@@ -118,6 +118,9 @@ def ensure_node_tools() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.version_info < (3, 10):  # noqa: UP036  (this file must say so, not fail to parse)
+        say(f"Python 3.10 or newer is needed (this is {sys.version.split()[0]})")
+        return 1
     parser = argparse.ArgumentParser(
         description="Serve or test the book, setting up .venv and the Node.js tools on first use."
     )

@@ -98,6 +98,8 @@ def _open(browser, url, width=1280):
     WebDriverWait(browser, 60).until(
         lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
     )
+    # What the page's scripts scheduled for the next frames (keyboard.js) has run.
+    browser.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")
 
 
 def _axe(browser) -> list[dict]:
@@ -426,3 +428,23 @@ def test_learning_path_text_stays_inside_its_boxes(site, browser, name):
     outside = browser.execute_script(FITS)
     assert browser.execute_script("return document.querySelectorAll('g.stage').length") == 6
     assert not outside, f"{name}: text outside its box: {outside}"
+
+
+def test_404_page_shows_without_errors_at_any_depth(site, browser):
+    """The server's page for a missing address, one level down or three: no asset to miss."""
+    from selenium.webdriver.common.by import By
+
+    folder, _, _, _ = site
+    asked = ["/no-such-page/", "/chapters/no/such/page/"]
+    with serve(folder) as (base, missing):  # a server of its own: these 404s are on purpose
+        browser.get_log("browser")
+        for path in asked:
+            browser.get(base + path.lstrip("/"))
+            assert browser.find_element(By.TAG_NAME, "h1").text == "Page not found"
+        errors = [
+            e["message"]
+            for e in browser.get_log("browser")
+            if e["level"] == "SEVERE" and not any(path in e["message"] for path in asked)
+        ]
+    assert missing == asked, f"the 404 page asked for files: {missing}"
+    assert not errors, errors

@@ -7,7 +7,12 @@ text as the site's host does. Each page must reach performance >= 90 with a tota
 time under 300 ms, and accessibility >= 98.
 
 A busy machine inflates the measured main-thread time: a page gets up to three runs and keeps
-its best, so a passing page may need luck once, but a slow page fails all three.
+its best, so a passing page may need luck once, but a slow page fails all three. Where
+Lighthouse itself finds the host too slow for its performance score (its CPU benchmark under
+1000, Lighthouse's own threshold for the warning "The tested device appears to have a slower
+CPU than Lighthouse expects"; a shared machine under load), that run's performance does not
+count: the scores are printed, accessibility is still checked, and the performance check is
+skipped with that reason if no run counts.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import shutil
 import subprocess
 
 import pytest
-from site_build import CHROMIUM, ROOT, fresh_full_site, serve
+from site_build import CHROMIUM, ROOT, book_site, fresh_full_site, serve
 
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 NODE = shutil.which("node")
@@ -27,6 +32,7 @@ MIN_PERFORMANCE = 90
 MIN_ACCESSIBILITY = 98
 MAX_TBT_MS = 300
 TRIES = 3
+SLOW_HOST_BENCHMARK = 1000  # Lighthouse's SLOW_CPU_BENCHMARK_INDEX_THRESHOLD
 
 pytestmark = [
     pytest.mark.skipif(
@@ -68,6 +74,7 @@ def lighthouse(url: str, tmp_path) -> dict:
         "accessibility": round(data["categories"]["accessibility"]["score"] * 100),
         "tbt_ms": round(data["audits"]["total-blocking-time"]["numericValue"]),
         "lcp_ms": round(data["audits"]["largest-contentful-paint"]["numericValue"]),
+        "benchmark": round(data["environment"]["benchmarkIndex"]),
         "failed_a11y": [
             audit_id
             for audit_id, audit in data["audits"].items()
@@ -91,8 +98,9 @@ def _passes(scores: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def base_url():
-    with serve(ROOT / "site") as (base, _):
+def base_url(tmp_path_factory):
+    folder, _ = book_site(tmp_path_factory)  # the full build (the skip above ensures it)
+    with serve(folder) as (base, _):
         yield base
 
 
@@ -103,14 +111,24 @@ def test_lighthouse_mobile_scores(base_url, page, tmp_path, capsys):
         runs.append(lighthouse(base_url + page, tmp_path))
         if _passes(runs[-1]):
             break
-    best = max(runs, key=lambda s: (_passes(s), s["performance"], -s["tbt_ms"]))
+    counted = [s for s in runs if s["benchmark"] >= SLOW_HOST_BENCHMARK]
+    best = max(counted or runs, key=lambda s: (_passes(s), s["performance"], -s["tbt_ms"]))
     with capsys.disabled():  # the scores are printed in every run, passing or not
         print(
             f"\nLighthouse (mobile) {page or '(landing page)'}: performance {best['performance']}, "
             f"accessibility {best['accessibility']}, total blocking time {best['tbt_ms']} ms, "
-            f"LCP {best['lcp_ms']} ms (best of {len(runs)} run(s): "
-            f"{[(s['performance'], s['tbt_ms']) for s in runs]})"
+            f"LCP {best['lcp_ms']} ms; runs (performance, TBT ms, CPU benchmark): "
+            f"{[(s['performance'], s['tbt_ms'], s['benchmark']) for s in runs]}"
         )
-    assert best["accessibility"] >= MIN_ACCESSIBILITY, f"failing audits: {best['failed_a11y']}"
+    best_a11y = max(runs, key=lambda s: s["accessibility"])
+    assert best_a11y["accessibility"] >= MIN_ACCESSIBILITY, (
+        f"failing audits: {best_a11y['failed_a11y']}"
+    )
+    if not counted:
+        pytest.skip(
+            f"the host is too slow for Lighthouse's performance score (CPU benchmark "
+            f"{[s['benchmark'] for s in runs]}, under {SLOW_HOST_BENCHMARK}): performance "
+            f"{best['performance']}, TBT {best['tbt_ms']} ms not checked"
+        )
     assert best["performance"] >= MIN_PERFORMANCE, best
     assert best["tbt_ms"] < MAX_TBT_MS, best

@@ -224,6 +224,7 @@ def test_404_page_is_self_contained(fixture_site):
     """Served for a missing page at any depth, on any host: nothing to load, no script."""
     page = BeautifulSoup((fixture_site / "404.html").read_text(), "html.parser")
     assert not page.select("script, link[rel=stylesheet], img, iframe")
+    assert page.select_one("link[rel=icon]")["href"] == "data:,", "no request for a favicon"
     assert page.style is not None and page.h1.get_text() == "Page not found"
     assert page.select_one("a[href]")["href"] == "https://dlcourse.github.io/dlcourse/"
 
@@ -377,7 +378,7 @@ def test_notebook_links_resolve_to_pages_of_the_site(book):
         text = json.dumps(
             nbformat.read(site / "chapters" / slug / f"{slug}.ipynb", as_version=4).cells
         )
-        for url in re.findall(re.escape(base) + r"([^)\s\"#>]*)", text):
+        for url in re.findall(re.escape(base) + r"([^)\s\"#>\\]*)", text):
             assert (site / url / "index.html").is_file() or (site / url).is_file(), (
                 f"{name}: the notebook links to {base}{url}, which the site does not have"
             )
@@ -487,4 +488,18 @@ def test_squeeze_drops_indentation_between_tags_but_not_in_code():
     assert squeeze(page) == (
         "<div>\n<p>a <b>b</b>\n<i>c</i></p>\n<pre>\n  <span>x</span>\n    y\n</pre>"
         "\n<script>\n  if (a >\n  <b) {}\n</script>\n<p>d</p>"
+    )
+
+
+def test_a_table_with_an_empty_corner_gets_row_headers():
+    page = site_helpers().notebook_page
+    soup = BeautifulSoup(
+        '<div class="jp-RenderedMarkdown"><table><thead><tr><th></th><th>a</th></tr></thead>'
+        "<tbody><tr><td>row</td><td>1</td></tr></tbody></table></div>",
+        "html.parser",
+    )
+    page.restyle(soup)
+    assert str(soup.table) == (
+        "<table><thead><tr><td></td><th>a</th></tr></thead>"
+        '<tbody><tr><th scope="row">row</th><td>1</td></tr></tbody></table>'
     )

@@ -1,13 +1,22 @@
-// A block that scrolls sideways (wide output, a wide equation, a wide table) must be reachable
+// A block that scrolls sideways (code, output, a wide equation, a wide table) must be reachable
 // by keyboard, or a reader without a mouse cannot scroll it (WCAG 2.1.1; axe-core's
 // scrollable-region-focusable). Such a block becomes a tab stop while, and only while, it
-// overflows: on load and whenever the window is resized. Material does the same for code.
+// overflows: on load, whenever the window is resized, when a folded block opens and when the
+// math font arrives. Material does this for code only where the pointer can hover (not on a
+// touch screen, and it takes the tab stop away there): it is restored for code that overflows.
 (function () {
-  var SELECTOR = ".jp-OutputArea-output > pre, .dl-math-display, .jp-RenderedHTMLCommon table";
+  var SELECTOR =
+    ".highlight pre > code, .highlight > pre, .jp-OutputArea-output > pre, .dl-math-display, " +
+    ".jp-RenderedHTMLCommon table, .md-typeset__scrollwrap";
+  function overflows(el) {
+    return el.scrollWidth > el.clientWidth; // as axe-core counts it: one pixel scrolls too
+  }
   function update() {
-    document.querySelectorAll(SELECTOR).forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth + 1) {
-        el.setAttribute("tabindex", "0");
+    var all = document.querySelectorAll(SELECTOR);
+    var wide = Array.prototype.map.call(all, overflows); // every read first, then the writes
+    all.forEach(function (el, i) {
+      if (wide[i]) {
+        if (el.getAttribute("tabindex") !== "0") el.setAttribute("tabindex", "0");
       } else if (el.getAttribute("tabindex") === "0") {
         el.removeAttribute("tabindex");
       }
@@ -23,8 +32,17 @@
   } else {
     update();
   }
+  window.addEventListener("load", update); // figures and fonts in: the final widths
   window.addEventListener("resize", later);
   document.addEventListener("toggle", later, true); // a folded block opens (checks, solutions)
-  // Web fonts (the math font) change widths when they arrive.
   if (document.fonts && document.fonts.ready) document.fonts.ready.then(later);
+  // A tab stop taken away (by Material) is checked again in the next frame, with every other
+  // block at once: reading a width here, between Material's writes, would lay the page out
+  // once per block.
+  new MutationObserver(function (changes) {
+    var lost = changes.some(function (change) {
+      return !change.target.hasAttribute("tabindex") && change.target.matches(SELECTOR);
+    });
+    if (lost) later();
+  }).observe(document.body, { attributes: true, attributeFilter: ["tabindex"], subtree: true });
 })();

@@ -10,7 +10,8 @@ Pure functions of the HTML (no MkDocs objects), so the tests can call them on a 
 - ``restyle``: code cells get Material's code-block markup (``div.highlight > pre > code``), so
   Material adds its own copy button and colours them in both palettes; package source shown by
   ``dlcourse.plot.show_source`` gets the same; cells tagged ``checks`` fold into a closed
-  ``<details>``; the provenance cell added at build time becomes one line at the end.
+  ``<details>``; the provenance cell added at build time becomes one line at the end; a table
+  whose top-left cell is empty gets row headers.
 """
 
 from __future__ import annotations
@@ -212,12 +213,29 @@ def _provenance(soup: BeautifulSoup) -> None:
         cell.replace_with(line)
 
 
+def _row_headers(soup: BeautifulSoup) -> None:
+    """A Markdown table with an empty top-left cell labels its rows by its first column: those
+    cells become row headers (``th scope=row``), so that a screen reader can name every cell by
+    its row and column (axe-core: td-has-header), and the empty corner a plain cell."""
+    for table in soup.select(".jp-RenderedMarkdown table"):
+        corner = table.select_one("thead tr > th")
+        if corner is None or corner.get_text(strip=True) or corner.find_previous_sibling():
+            continue
+        corner.name = "td"
+        for row in table.select("tbody > tr"):
+            first = row.find(["td", "th"])
+            if first is not None and first.name == "td":
+                first.name = "th"
+                first["scope"] = "row"
+
+
 def restyle(soup: BeautifulSoup) -> None:
     """Material's code markup, folded checks and the provenance line (see the module docstring)."""
     # nbconvert's heading permalinks ("¶") look and behave like Material's.
     for link in soup.select("a.anchor-link"):
         link["class"] = ["headerlink"]
     _material_code(soup)
+    _row_headers(soup)
     _simplify_cells(soup)
     _provenance(soup)
     _fold_checks(soup)
