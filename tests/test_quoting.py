@@ -115,7 +115,7 @@ def test_the_downloaded_notebook_carries_the_values_of_the_build(tmp_path, monke
         str(page),
         lambda target: None,
         torch_version="2.13.0",
-        repository="",
+        wheel_url="https://example.org/assets/dlcourse-0.1.0-py3-none-any.whl",
         site_name="Book",
         page_url="https://example.org/",
     )
