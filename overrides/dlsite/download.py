@@ -94,13 +94,30 @@ def build_notebook(
         for cell, ran in zip(notebook.cells, run.notebook.cells, strict=False):
             if cell.cell_type == ran.cell_type == "markdown":
                 cell.source = ran.source
+    # A conditional skip (no CUDA, no C++ compiler) is decided where the page runs: the
+    # download skips what this build skipped, and says when to skip the rest.
+    skipped_here = None
+    if run is not None:
+        ran_code = [c for c in run.notebook.cells if c.cell_type == "code"]
+        skipped_here = [docs_blocks.SKIP_TAG in c.metadata.get("tags", []) for c in ran_code]
+    code_index = -1
     for cell in notebook.cells:
+        if cell.cell_type == "code":
+            code_index += 1
         meta = cell.metadata.pop("dlcourse", None)
         if meta and meta["skip"] is not None:
             condition, reason = meta["skip"]
-            cell.metadata.setdefault("tags", []).append(docs_blocks.SKIP_TAG)
+            skipped = (
+                skipped_here[code_index]
+                if skipped_here is not None and code_index < len(skipped_here)
+                else True
+            )
             when = "" if condition == "True" else f" when {condition}"
-            cell.source = f"# Skipped on the site{when}: {reason}\n{cell.source}"
+            if skipped:
+                cell.metadata.setdefault("tags", []).append(docs_blocks.SKIP_TAG)
+                cell.source = f"# Skipped on the site{when}: {reason}\n{cell.source}"
+            else:
+                cell.source = f"# Skip this cell{when}: {reason}\n{cell.source}"
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = rewrite_links(cell.source, resolve)
