@@ -11,7 +11,8 @@ Pure functions of the HTML (no MkDocs objects), so the tests can call them on a 
   Material adds its own copy button and colours them in both palettes; package source shown by
   ``dlcourse.plot.show_source`` gets the same; cells tagged ``checks`` fold into a closed
   ``<details>``; the provenance cell added at build time becomes one line at the end; a table
-  whose top-left cell is empty gets row headers.
+  whose top-left cell is empty gets row headers; outputs and checks are kept out of the search
+  index.
 """
 
 from __future__ import annotations
@@ -181,6 +182,23 @@ def _fold_checks(soup: BeautifulSoup) -> None:
             details.append(member.extract())
 
 
+def _exclude_from_search(soup: BeautifulSoup) -> None:
+    """Outputs and folded checks stay out of the search index (Material skips what is marked).
+
+    They were 60% of the index: every reader downloads it as a page opens, and on a slow phone
+    connection the download delays the page's first paint. Search finds the prose and the code.
+    """
+    for block in soup.select("div.jp-OutputArea, details.dl-checks"):
+        block["data-search-exclude"] = ""
+
+
+def _mark_heading_cells(soup: BeautifulSoup) -> None:
+    """Cells holding a heading get ``dl-heading``: notebook.css lays them out at load, always."""
+    for cell in soup.select("div.jp-Cell"):
+        if cell.find(["h1", "h2", "h3", "h4", "h5", "h6"]):
+            cell["class"] = [*cell.get("class", []), "dl-heading"]
+
+
 def _tags(cell: Tag) -> set[str]:
     return {c[len("celltag_") :] for c in cell.get("class", []) if c.startswith("celltag_")}
 
@@ -239,6 +257,8 @@ def restyle(soup: BeautifulSoup) -> None:
     _simplify_cells(soup)
     _provenance(soup)
     _fold_checks(soup)
+    _exclude_from_search(soup)
+    _mark_heading_cells(soup)
 
 
 def anchor_ids(soup: BeautifulSoup) -> set[str]:
