@@ -10,7 +10,7 @@ Lighthouse's own CPU benchmark of the host is reported too: under 1000 it warns 
 is too slow for its performance score, and such runs say little about a reader's phone. Run it
 on a quiet machine, after ``mkdocs build``:
 
-    python benchmarks/lighthouse.py [--quick] [--runs N]
+    python benchmarks/lighthouse.py [--quick] [--runs N] [--all]
 
 It measures the site, not PyTorch: ``tests/test_benchmarks.py`` leaves it out, and
 ``tests/test_lighthouse.py`` runs it once with ``--quick``.
@@ -40,9 +40,15 @@ def main() -> None:
         "--quick", action="store_true", help="one run of the landing page: checks that it runs"
     )
     p.add_argument("--runs", type=int, default=5, help="runs per page (default 5)")
+    p.add_argument(
+        "--all", action="store_true", help="every chapter too, not only the two heaviest"
+    )
     args = p.parse_args()
     runs = 1 if args.quick else args.runs
     pages = PAGES[:1] if args.quick else PAGES
+    if args.all and not args.quick:
+        chapters = sorted(p.parent.name for p in (SITE / "chapters").glob("*/index.html"))
+        pages = [PAGES[0]] + [f"chapters/{name}/" for name in chapters]
     if runs < 1:
         p.error(f"--runs must be at least 1; got {runs}")
     if not (available() and CHROMIUM):

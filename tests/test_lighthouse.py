@@ -5,8 +5,8 @@ audits the landing page and the two heaviest chapters with its default mobile se
 local server that compresses text as the site's host does. Each page must score at least 98
 for accessibility, and the failed audits are named when it does not.
 
-Performance is not asserted here: its score is a stopwatch (total blocking time is main-thread
-time, which a busy machine inflates), and a suite never fails on a timing.
+The performance score of that run is printed, not asserted: it is a stopwatch (total blocking
+time is main-thread time, which a busy machine inflates), and a suite never fails on a timing.
 ``benchmarks/lighthouse.py`` measures it, as the median of several runs, against the book's
 targets (performance >= 90, total blocking time < 300 ms).
 """
@@ -47,13 +47,15 @@ def base_url(tmp_path_factory):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.strip("/").split("/")[-1] or "landing")
 def test_lighthouse_mobile_accessibility(base_url, page, tmp_path, capsys):
-    scores = lighthouse(base_url + page, tmp_path / "report.json", CHROMIUM, "accessibility")
-    with capsys.disabled():  # printed in every run, passing or not
+    s = lighthouse(base_url + page, tmp_path / "report.json", CHROMIUM, "performance,accessibility")
+    with capsys.disabled():  # printed in every run, passing or not; speed is shown, not asserted
         print(
-            f"\nLighthouse (mobile) {page or '(landing page)'}: accessibility "
-            f"{scores['accessibility']}"
+            f"\nLighthouse (mobile) {page or '(landing page)'}: "
+            f"accessibility {s['accessibility']}; performance {s['performance']}, "
+            f"total blocking time {s['tbt_ms']} ms, "
+            f"LCP {s['lcp_ms']} ms (one run, host CPU benchmark {s['benchmark']})"
         )
-    assert scores["accessibility"] >= MIN_ACCESSIBILITY, f"failing audits: {scores['failed_a11y']}"
+    assert s["accessibility"] >= MIN_ACCESSIBILITY, f"failing audits: {s['failed_a11y']}"
 
 
 def test_performance_benchmark_reports_the_landing_page():
