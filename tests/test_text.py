@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from dlcourse import text
+from dlcourse.bpe import BytePairTokenizer
 from dlcourse.text import CharTokenizer, Corpus
 
 HEADER = "---\njupyter:\n  kernelspec:\n    name: python3\n---\n"
@@ -96,11 +98,25 @@ def test_char_tokenizer_round_trip():
     assert tok.decode(ids) == "hold" and tok.decode([7, 5]) == "wo"
 
 
+def test_the_tokenizers_share_one_check_of_text_and_of_ids():
+    # One home: CharTokenizer and BytePairTokenizer call the same two checks.
+    assert text.check_token_ids(torch.tensor([2, 0]), 3) == [2, 0]
+    assert text.check_token_ids(np.array([1, 2]), 3) == [1, 2]
+    assert text.check_token_ids(range(3), 3) == [0, 1, 2]
+    assert text.check_characters("ab", {"a": 0, "b": 1}) == "ab"
+    bpe = BytePairTokenizer("ab ab", 1)
+    for tok in (CharTokenizer("ab "), bpe):
+        with pytest.raises(ValueError, match=r"integers in \[0, \d\) \(vocab_size=\d\); got \[9\]"):
+            tok.decode([0, 9])
+        with pytest.raises(ValueError, match=r"never saw \(not among its 3 characters\)"):
+            tok.encode("abz")
+
+
 def test_char_tokenizer_rejects_unknown_input():
     tok = CharTokenizer("abc")
-    with pytest.raises(ValueError, match=r"not in the vocabulary of 3: \['x', 'z'\]"):
+    with pytest.raises(ValueError, match=r"not among its 3 characters\): \['x', 'z'\]"):
         tok.encode("axz")
-    with pytest.raises(ValueError, match=r"in \[0, 3\); got \[3\]"):
+    with pytest.raises(ValueError, match=r"in \[0, 3\) \(vocab_size=3\); got \[3\]"):
         tok.decode([0, 3])
     with pytest.raises(ValueError, match="non-empty"):
         CharTokenizer("")

@@ -16,7 +16,8 @@ from collections import Counter
 
 import torch
 
-from dlcourse.checks import check_count, check_instance, check_size, describe
+from dlcourse.checks import check_count, check_instance, check_size
+from dlcourse.text import check_characters, check_token_ids
 
 __all__ = ["BytePairTokenizer"]
 
@@ -104,27 +105,10 @@ class BytePairTokenizer:
 
     def encode(self, text: str) -> torch.Tensor:
         """``text`` -> token ids (n,), int64; every character must occur in the training text."""
-        check_instance("text", text, str)
-        unknown = set(text) - self._ids.keys()
-        if unknown:
-            raise ValueError(
-                f"text has characters the tokenizer never saw: {sorted(unknown)[:10]!r}"
-            )
+        check_characters(text, self._ids)
         ids = [i for chunk in _CHUNK.findall(text) for i in self._encode_chunk(chunk)]
         return torch.tensor(ids, dtype=torch.int64)
 
     def decode(self, ids) -> str:
-        """Token ids (a 1-D tensor or a list) -> text."""
-        if isinstance(ids, torch.Tensor):
-            if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex():
-                raise ValueError(
-                    f"ids must be a 1-D tensor of integers; got {ids.dtype} {tuple(ids.shape)}"
-                )
-            ids = ids.tolist()
-        elif not isinstance(ids, (list, tuple)):
-            raise TypeError(f"ids must be a sequence of token ids; got {describe(ids)}")
-        bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, int)]
-        bad += [i for i in ids if isinstance(i, int) and not 0 <= i < self.vocab_size]
-        if bad:
-            raise ValueError(f"ids must be integers in [0, {self.vocab_size}); got {bad[:5]}")
-        return "".join(self.tokens[i] for i in ids)
+        """Token ids (a 1-D tensor or a sequence) -> text."""
+        return "".join(self.tokens[i] for i in check_token_ids(ids, self.vocab_size))

@@ -26,6 +26,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
 
 from dlcourse.checks import (
     MAX_COUNT,
+    check_count,
     check_instance,
     check_int,
     check_probability,
@@ -40,6 +41,8 @@ __all__ = [
     "bigram_log_probs",
     "bigram_loss",
     "book_docs",
+    "check_characters",
+    "check_token_ids",
     "known_word_fraction",
     "load_corpus",
     "package_docstrings",
@@ -171,6 +174,45 @@ def load_corpus(path: str | Path | None = None) -> Corpus:
 # --- characters to ids and back -----------------------------------------------------------
 
 
+def check_characters(text: str, known: dict[str, int]) -> str:
+    """``text``, if every character of it is in ``known`` (a tokenizer's character -> id).
+
+    The one check of the text that a tokenizer's ``encode`` takes (``CharTokenizer`` and
+    ``dlcourse.bpe.BytePairTokenizer``).
+    """
+    check_instance("known", known, dict, "a dict of character -> id")
+    check_instance("text", text, str)
+    unknown = set(text) - known.keys()
+    if unknown:
+        raise ValueError(
+            f"text has characters the tokenizer never saw (not among its {len(known)} "
+            f"characters): {sorted(unknown)[:10]!r}"
+        )
+    return text
+
+
+def check_token_ids(ids, vocab_size: int) -> list[int]:
+    """Token ids (a 1-D integer tensor or a sequence of integers) as a list of ints in
+    ``[0, vocab_size)``: the one check of what a tokenizer's ``decode`` takes."""
+    vocab_size = check_count("vocab_size", vocab_size)
+    if isinstance(ids, torch.Tensor):
+        if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex():
+            raise ValueError(
+                f"ids must be a 1-D tensor of integers; got {ids.dtype} {tuple(ids.shape)}"
+            )
+        ids = ids.tolist()
+    elif isinstance(ids, (list, tuple, range, np.ndarray)):
+        ids = [check_int(f"ids[{k}]", i) for k, i in enumerate(ids)]
+    else:
+        raise TypeError(f"ids must be a sequence of token ids; got {describe(ids)}")
+    bad = [i for i in ids if not 0 <= i < vocab_size]
+    if bad:
+        raise ValueError(
+            f"ids must be integers in [0, {vocab_size}) (vocab_size={vocab_size}); got {bad[:5]}"
+        )
+    return ids
+
+
 class CharTokenizer:
     """One token per character: the vocabulary is the sorted set of characters of ``text``."""
 
@@ -187,31 +229,12 @@ class CharTokenizer:
 
     def encode(self, text: str) -> torch.Tensor:
         """``text`` -> token ids (len(text),), int64."""
-        check_instance("text", text, str)
-        unknown = set(text) - self.stoi.keys()
-        if unknown:
-            raise ValueError(
-                f"text has characters not in the vocabulary of {self.vocab_size}: "
-                f"{sorted(unknown)!r}"
-            )
+        check_characters(text, self.stoi)
         return torch.tensor([self.stoi[ch] for ch in text], dtype=torch.int64)
 
     def decode(self, ids) -> str:
         """Token ids (a sequence or a 1-D tensor) -> text."""
-        if isinstance(ids, torch.Tensor):
-            if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex():
-                raise ValueError(
-                    f"ids must be a 1-D tensor of integers; got {ids.dtype} {tuple(ids.shape)}"
-                )
-            ids = ids.tolist()
-        elif isinstance(ids, (list, tuple, range, np.ndarray)):
-            ids = [check_int(f"ids[{k}]", i) for k, i in enumerate(ids)]
-        else:
-            raise TypeError(f"ids must be a sequence of token ids; got {describe(ids)}")
-        bad = [i for i in ids if not 0 <= i < self.vocab_size]
-        if bad:
-            raise ValueError(f"token ids must be in [0, {self.vocab_size}); got {bad[:5]}")
-        return "".join(self.chars[i] for i in ids)
+        return "".join(self.chars[i] for i in check_token_ids(ids, self.vocab_size))
 
 
 # --- batches of windows -------------------------------------------------------------------

@@ -83,6 +83,21 @@ register(
     ),
     ok=accept_any,
 )
+register(
+    text.check_characters,
+    text=("a cab", Other(bad_values=(None, 3, b"ab", ["a"], "xyz"), odd_values=("",))),
+    known=(TOKENIZER.stoi, Other(bad_values=(None, "abc", ["a", "b"], 3))),
+    ok=accept_any,
+)
+register(
+    text.check_token_ids,
+    ids=(
+        [0, 3, 2],
+        Other(bad_values=(None, 3, "ab", [0.5], [True], [-1], [4], torch.tensor([0.5]))),
+    ),
+    vocab_size=(4, Count(1)),
+    ok=accept_any,
+)
 IDS50 = torch.arange(50) % 7
 register(
     text.windows_loader,
