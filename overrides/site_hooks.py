@@ -17,7 +17,8 @@
    for the download button, whose first cell installs that wheel from the site and whose links
    point at the published site (``dlsite/download.py``).
 6. Every page's HTML loses the indentation between its tags (outside ``pre``, scripts and
-   styles): a few KB per page that a browser renders as one space anyway.
+   styles): a few KB per page that a browser renders as one space anyway; and the marks that
+   kept outputs and checks out of the search index, which has been written by then.
 7. ``404.html`` is one self-contained page (inline style, no script): it works at whatever
    depth and on whatever host the server shows it.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import html
 import importlib.util
 import logging
+import re
 import shutil
 import sys
 from importlib import metadata
@@ -208,8 +210,13 @@ def _write_notebooks(config, files, wheel_url: str) -> None:
         jupytext.write(notebook, target_dir / f"{page.stem}.ipynb", fmt="ipynb")
 
 
+# The mark that keeps a block out of the search index (dlsite/notebook_page.py). Material's search
+# has read the page's content by now (on_page_context); the page itself does not need it.
+_SEARCH_MARK = re.compile(r"(<(?:div|details)\b[^>]*?) data-search-exclude(?=[\s>])")
+
+
 def on_post_page(output, page, config):
-    return squeeze.squeeze(output)
+    return squeeze.squeeze(_SEARCH_MARK.sub(r"\1", output))
 
 
 NOT_FOUND = """<!doctype html>

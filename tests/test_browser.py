@@ -105,7 +105,8 @@ def _open(browser, url, width=1280):
 
 
 def _read_through(browser) -> None:
-    """Scroll the page from top to bottom a screen at a time, as a reader does, then back up.
+    """Open every folded block, scroll the page from top to bottom a screen at a time, as a
+    reader does, then fold them again and go back up.
 
     Material sets a code block up (copy button) when it first comes into view (mkdocs.yml:
     content.lazy), and the browser lays a cell out when it nears the screen (notebook.css).
@@ -113,13 +114,20 @@ def _read_through(browser) -> None:
     browser.execute_async_script(
         """
         const done = arguments[0];
+        const closed = [...document.querySelectorAll('article details:not([open])')];
+        closed.forEach(d => d.open = true);
+        const finish = () => {
+          closed.forEach(d => d.open = false);
+          window.scrollTo(0, 0);
+          done();
+        };
         let y = 0;
         function step() {
           window.scrollTo(0, y);
           y += innerHeight;
           const next = () => requestAnimationFrame(() => requestAnimationFrame(step));
           if (y < document.documentElement.scrollHeight + innerHeight) next();
-          else requestAnimationFrame(() => { window.scrollTo(0, 0); done(); });
+          else requestAnimationFrame(finish);
         }
         step();
         """

@@ -138,14 +138,8 @@ def test_search_indexes_prose_and_code_but_not_outputs_or_checks(fixture_site):
     assert "wide equation" in text and "answer = 21 * 2" in text, "prose and code are found"
     assert "answer = 42" not in text, "a cell's output is not in the index"
     assert "assert answer" not in text and "checked: the answer" not in text, "nor are checks"
-
-
-def test_only_cells_with_a_heading_are_marked_to_lay_out_at_load(fixture_site):
-    cells = _page(fixture_site, "02-other").select(".jp-Notebook > .jp-Cell")
-    marked = [c for c in cells if "dl-heading" in c["class"]]
-    assert marked and all(c.find(["h1", "h2"]) for c in marked)
-    assert all(not c.find(["h1", "h2", "h3"]) for c in cells if c not in marked)
-    assert len(marked) < len(cells), "the code cell is not marked"
+    page = (fixture_site / "chapters" / "01-fixture" / "index.html").read_text()
+    assert "data-search-exclude" not in page, "the mark is for the index; the page drops it"
 
 
 def test_chapter_page_is_light_and_in_materials_markup(fixture_site):
