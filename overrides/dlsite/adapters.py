@@ -150,8 +150,9 @@ def raw_html_cell(source: str):
 
 
 # --- Material for MkDocs -----------------------------------------------------------------------
-# A code block as Material's stylesheet and script expect it (pymdownx.highlight's markup, with
-# the empty span Material's line anchors use): colours in both palettes, the copy button.
+# A code block as Material's stylesheet and script expect it: pymdownx.highlight's markup for a
+# fence (``language-x`` as with its ``pygments_lang_class``). Colours in both palettes, and the
+# copy button, follow. If pymdownx changes it, copy the new markup here.
 MATERIAL_CODE_BLOCK = (
     '<div class="language-{language} highlight"><pre><span></span><code>{code}</code></pre></div>'
 )
