@@ -60,7 +60,8 @@ def render_from(page, notebook: Path) -> None:
     ``page.file.abs_src_path`` is public, but replacing it between MkDocs' ``on_pre_page`` and
     mkdocs-jupyter's is not: mkdocs-jupyter reads the path again when it renders. If it stops
     doing so, render the notebook in this hook instead (see "If mkdocs-jupyter goes" in
-    docs/how-this-book-is-built.md).
+    docs/how-this-book-is-built.md). mkdocs.yml's ``include`` must match the new path
+    (``chapters/*.ipynb``): mkdocs-jupyter asks ``should_include`` again, of that path.
     """
     page.file.abs_src_path = str(notebook)
 
