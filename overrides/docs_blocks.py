@@ -22,7 +22,9 @@ would silently never run.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
+import io
 import json
 import os
 import platform
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import quoting
+from dlsite import adapters
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -70,8 +73,6 @@ NUMERIC_SWITCHES = ("ATEN_CPU_CAPABILITY", "DLCOURSE_THREADS")
 
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-# IPython names the failing line of a cell "Cell In[7], line 3"; pinned by a test.
-IPYTHON_CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
 
 
 @dataclass
@@ -93,13 +94,7 @@ class Block:
     @property
     def tags(self) -> list[str]:
         """The jupytext ``tags=[...]`` of the fence, e.g. ``["checks"]``."""
-        from jupytext.cell_metadata import text_to_metadata
-
-        try:
-            _, metadata = text_to_metadata(self.info, allow_title=True)
-        except Exception:  # malformed metadata: the guard reports it through jupytext's reading
-            return []
-        return list(metadata.get("tags", []))
+        return adapters.fence_tags(self.info)
 
     @property
     def skip(self) -> tuple[str, str] | None:
@@ -149,6 +144,38 @@ def parse_skip_mark(mark: str) -> tuple[str, str] | None:
     return condition, reason
 
 
+# --- One reading of a page per build -----------------------------------------------------------
+# During a build (``begin_build``, from the hooks' ``on_pre_build``) each page is read from disk
+# and parsed once: its bytes, its fences and its notebook are kept, keyed on the page's path,
+# modification time and size, and every later use in the build (execution, the stored run's key,
+# the downloaded notebook) gets the same reading. Outside a build (the tests), every call reads
+# the file afresh.
+_readings: dict[Path, dict] | None = None
+
+
+def begin_build() -> None:
+    """Start a build: forget the readings of the previous one (``mkdocs serve`` rebuilds)."""
+    global _readings
+    _readings = {}
+
+
+def _reading(page: Path) -> dict:
+    """The page's reading: ``{"bytes": ...}``, plus its parses as they are made."""
+    if _readings is None:
+        return {"bytes": page.read_bytes()}
+    stat = page.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    found = _readings.get(page.absolute())
+    if found is None or found["key"] != key:
+        found = _readings[page.absolute()] = {"key": key, "bytes": page.read_bytes()}
+    return found
+
+
+def page_text(page: Path) -> str:
+    """The page's text, as ``page.read_text(encoding="utf-8")`` reads it (newlines made ``\\n``)."""
+    return io.TextIOWrapper(io.BytesIO(_reading(page)["bytes"]), encoding="utf-8").read()
+
+
 def pages() -> list[Path]:
     """Every Markdown page of the book, in a stable order."""
     return sorted(DOCS.rglob("*.md"))
@@ -161,11 +188,18 @@ def pages_with_code() -> list[Path]:
 
 def all_fences(page: Path) -> list[Block]:
     """Every fenced block of ``page`` (backticks or tildes), with code and markers attached."""
-    from pytest_codeblocks import extract_from_file
+    reading = _reading(page)
+    if "fences" not in reading:
+        reading["fences"] = _fences(page, page_text(page))
+    return list(reading["fences"])
 
-    extracted = {b.lineno: b for b in extract_from_file(page)}
+
+def _fences(page: Path, text: str) -> list[Block]:
+    from pytest_codeblocks import extract_from_buffer
+
+    extracted = {b.lineno: b for b in extract_from_buffer(io.StringIO(text))}
     blocks: list[Block] = []
-    lines = page.read_text(encoding="utf-8").splitlines()
+    lines = text.splitlines()
     i = 0
     while i < len(lines):
         match = FENCE.match(lines[i])
@@ -248,9 +282,17 @@ def notebook(page: Path):
     Raises:
         PageReadingError: the code cells jupytext reads are not the python blocks the tests run.
     """
+    reading = _reading(page)
+    if "notebook" not in reading:
+        reading["notebook"] = _notebook(page)
+    return copy.deepcopy(reading["notebook"])
+
+
+def _notebook(page: Path):
     import jupytext
 
-    nb = jupytext.read(page)
+    # As jupytext.read(page) reads it: the format from the file's extension.
+    nb = jupytext.reads(page_text(page), fmt={"extension": page.suffix})
     blocks = python_blocks(page)
     cells = [c for c in nb.cells if c.cell_type == "code"]
     if len(cells) != len(blocks):
@@ -325,7 +367,7 @@ def _failure(page: Path, cell, error) -> Failure:
         if output.get("output_type") == "error":
             tb = ANSI.sub("", "\n".join(output.get("traceback", [])))
     line = cell.metadata["dlcourse"]["line"]
-    found = IPYTHON_CELL_LINE.search(tb)
+    found = adapters.IPYTHON_CELL_LINE.search(tb)
     if found:  # the fence is line `line`; the cell's first line is the next one
         line += int(found.group(1))
     return Failure(f"{_relative(page)}:{line}", error.ename, error.evalue, tb)
@@ -358,7 +400,7 @@ def execute(
 
     nb = notebook(page)
     executed, skipped, failure, report, filled = 0, [], None, {}, []
-    placeholder_lines = iter(quoting.page_lines(page.read_text(encoding="utf-8")))
+    placeholder_lines = iter(quoting.page_lines(page_text(page)))
     with tempfile.TemporaryDirectory(prefix="dlcourse-kernel-") as tmp:
         workdir = Path(cwd) if cwd is not None else Path(tmp)
         # IPC sockets in a private folder: local, and no "running over TCP" warning.
@@ -395,7 +437,7 @@ def execute(
             try:
                 found = quoting.find(cell.source)
             except quoting.QuoteError as error:
-                bad = quoting.problems(page.read_text(encoding="utf-8"))
+                bad = quoting.problems(page_text(page))
                 line = bad[0][0] if bad else cell.metadata.get("dlcourse", {}).get("line", 0)
                 return Failure(f"{_relative(page)}:{line}", "QuoteError", str(error), "")
             if not found:
@@ -528,7 +570,7 @@ def _page_key(page: Path, env: dict | None = None) -> str:
     }
     parts = [EXECUTOR_VERSION, PROVENANCE_SOURCE, platform.python_version()]
     parts.append(json.dumps([versions, switches]))
-    return _digest(page.read_bytes() + "|".join(parts).encode())
+    return _digest(_reading(page)["bytes"] + "|".join(parts).encode())
 
 
 def _version(md, name: str) -> str:

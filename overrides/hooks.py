@@ -25,6 +25,7 @@ import mkdocs.plugins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # hooks are loaded by file path
 import docs_blocks  # noqa: E402
+from dlsite import adapters  # noqa: E402  (every internal of MkDocs and mkdocs-jupyter used)
 
 log = logging.getLogger("mkdocs.hooks.dlcourse")
 
@@ -41,21 +42,17 @@ class ChapterExecutionError(RuntimeError):
     """A chapter's code block raised while the site was being built."""
 
 
-def _jupyter_plugin(config):
-    for name, plugin in config["plugins"].items():
-        if name in {"mkdocs-jupyter", "mkdocs_jupyter"}:
-            return plugin
-    raise RuntimeError("mkdocs.yml must enable the mkdocs-jupyter plugin")
-
-
 def on_startup(command, dirty):
     global _serving
     _serving = command == "serve"
 
 
+def on_pre_build(config):
+    docs_blocks.begin_build()  # each page is read once per build (see docs_blocks)
+
+
 def on_config(config):
-    plugin = _jupyter_plugin(config)
-    if plugin.config["execute"]:
+    if adapters.jupyter_executes(adapters.jupyter_plugin(config)):
         raise RuntimeError(
             "mkdocs.yml: set mkdocs-jupyter's `execute: false`; overrides/hooks.py executes "
             "the chapters (with the tests' reading of each page) and hands over the results"
@@ -73,11 +70,8 @@ def error_cell(failure: docs_blocks.Failure):
 
     A raw HTML cell, not Markdown: the traceback's blank lines must not end the HTML block.
     """
-    import nbformat
-
-    return nbformat.v4.new_raw_cell(
-        metadata={"format": "text/html"},
-        source='<div class="admonition failure dl-build-error">\n'
+    return adapters.raw_html_cell(
+        '<div class="admonition failure dl-build-error">\n'
         '<p class="admonition-title">This page failed to build</p>\n'
         f"<p><code>{html.escape(failure.where)}</code>: "
         f"<strong>{html.escape(failure.ename)}</strong>: {html.escape(failure.evalue)}</p>\n"
@@ -92,12 +86,11 @@ def _rendered_path(page_src: Path, docs_dir: Path) -> Path:
     return RENDERED / page_src.relative_to(docs_dir).with_suffix(".ipynb")
 
 
-@mkdocs.plugins.event_priority(50)  # before mkdocs-jupyter's own on_pre_page
+@mkdocs.plugins.event_priority(adapters.BEFORE_MKDOCS_JUPYTER)
 def on_pre_page(page, config, files):
     import nbformat
 
-    plugin = _jupyter_plugin(config)
-    if not plugin.should_include(page.file):
+    if not adapters.renders_as_notebook(page):
         return page
     source = Path(page.file.abs_src_path)
     if not config["extra"].get("dlcourse_execute", True):  # a test build of the page machinery
@@ -123,7 +116,7 @@ def on_pre_page(page, config, files):
     target = _rendered_path(source, Path(config["docs_dir"]))
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
-    page.file.abs_src_path = str(target)  # mkdocs-jupyter renders what ran, from here
+    adapters.render_from(page, target)  # mkdocs-jupyter renders what ran, from here
     return page
 
 

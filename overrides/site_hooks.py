@@ -56,7 +56,7 @@ def _load_package():
 
 
 _load_package()
-from dlsite import download, math, notebook_page, squeeze, wheel  # noqa: E402  (loaded above)
+from dlsite import adapters, download, math, notebook_page, squeeze, wheel  # noqa: E402
 
 MATH_DEST = "assets/math"  # Temml's stylesheet, its font and the math font (docs/: the licence)
 WHEEL_DEST = "assets"  # site/assets/dlcourse-<version>-py3-none-any.whl
@@ -91,18 +91,16 @@ def on_files(files, config):
 def _resolve_links(soup, page, files, config, skip: set[str]):
     """Check and rewrite every link of a chapter as MkDocs does for a Markdown page.
 
-    MkDocs' own link processor is reused (a private class of ``mkdocs.structure.pages``): the
-    same resolution, the same warnings (so ``--strict`` fails), and the same record of links to
-    anchors, which MkDocs checks after all pages are built.
+    MkDocs' own link processor is reused (``adapters.link_processor``): the same resolution,
+    the same warnings (so ``--strict`` fails), and the same record of links to anchors, which
+    MkDocs checks after all pages are built. Returns that record.
     """
-    from mkdocs.structure.pages import _RelativePathTreeprocessor
-
-    processor = _RelativePathTreeprocessor(page.file, files, config)
+    processor = adapters.link_processor(page, files, config)
     for tag, key in (("a", "href"), ("img", "src")):
         for element in soup.find_all(tag, attrs={key: True}):
             if element[key] not in skip:
                 element[key] = processor.path_to_url(element[key])
-    page.links_to_anchors = processor.links_to_anchors
+    return processor.links_to_anchors
 
 
 def _check_toc(page, anchors: set[str]) -> None:
@@ -144,7 +142,7 @@ def _typeset_toc(page) -> None:
 
 
 def on_page_content(html, page, config, files):
-    if not getattr(page, "nb_url", None):  # set by mkdocs-jupyter on the pages it renders
+    if not adapters.is_rendered_notebook(page):
         if "arithmatex" not in html:
             return html
         soup = BeautifulSoup(html, "html.parser")  # a plain page: its math is marked by arithmatex
@@ -158,9 +156,10 @@ def on_page_content(html, page, config, files):
     notebook_page.restyle(soup)
     _typeset(soup, page)
     _typeset_toc(page)
-    _resolve_links(soup, page, files, config, skip={image.name for image in images})
-    page.present_anchor_ids = notebook_page.anchor_ids(soup)
-    _check_toc(page, page.present_anchor_ids)
+    links_to_anchors = _resolve_links(soup, page, files, config, {i.name for i in images})
+    anchors = notebook_page.anchor_ids(soup)
+    adapters.record_anchors(page, anchors, links_to_anchors)
+    _check_toc(page, anchors)
     out_dir = Path(page.file.abs_dest_path).parent
     out_dir.mkdir(parents=True, exist_ok=True)
     for image in images:
@@ -212,7 +211,7 @@ def _write_notebooks(config, files, wheel_url: str) -> None:
 
 # The mark that keeps a block out of the search index (dlsite/notebook_page.py). Material's search
 # has read the page's content by now (on_page_context); the page itself does not need it.
-_SEARCH_MARK = re.compile(r"(<(?:div|details)\b[^>]*?) data-search-exclude(?=[\s>])")
+_SEARCH_MARK = re.compile(rf"(<(?:div|details)\b[^>]*?) {adapters.SEARCH_EXCLUDE}(?=[\s>])")
 
 
 def on_post_page(output, page, config):

@@ -117,7 +117,7 @@ def site_helpers():
         package = importlib.util.module_from_spec(spec)
         sys.modules["dlsite"] = package
         spec.loader.exec_module(package)
-    for name in ("highlight", "notebook_page", "download", "math", "squeeze"):
+    for name in ("adapters", "highlight", "notebook_page", "download", "math", "squeeze"):
         importlib.import_module(f"dlsite.{name}")
     return sys.modules["dlsite"]
 
@@ -134,7 +134,8 @@ def fresh_full_site() -> bool:
     pages = [SITE / "chapters" / name.removesuffix(".md") / "index.html" for name in chapters()]
     if not all(page.is_file() for page in pages):
         return False
-    if not all('class="jupyter-wrapper"' in page.read_text(encoding="utf-8") for page in pages):
+    wrapper = f'class="{site_helpers().adapters.NOTEBOOK_WRAPPER_CLASS}"'  # an executed chapter
+    if not all(wrapper in page.read_text(encoding="utf-8") for page in pages):
         return False
     return min(p.stat().st_mtime for p in pages) > _newest(SOURCES)
 

@@ -20,18 +20,14 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-# Material's stylesheet: `.highlight .o, .highlight .ow {color: var(--md-code-hl-operator-color)}`
-# and so on. One representative class per colour; a class not listed here has no colour.
-_GROUPS = {
-    "s": "s s1 s2 sb sc si ss l cpf",
-    "se": "se sh sr sx cp",
-    "k": "k kd kn kp kr kt nd ni nl nt",
-    "nb": "nb bp no",
-    "nf": "nf nc ne nn",
-    "c": "c c1 ch cm cs sd",
+from . import adapters
+
+# Material's stylesheet gives each group of classes one colour (``adapters.COLOUR_GROUPS``):
+# one representative class per colour; a class not listed there has no colour.
+COLOUR_CLASS = {
+    short: group for group, members in adapters.COLOUR_GROUPS.items() for short in members.split()
 }
-COLOUR_CLASS = {short: group for group, members in _GROUPS.items() for short in members.split()}
-COLOUR_CLASS.update({g: g for g in "ge gh go gp gr gs gt gu gd gi".split()})  # generic: own look
+COLOUR_CLASS.update({g: g for g in adapters.GENERIC_CLASSES})  # generic: own look
 
 
 def _css_class(ttype) -> str:

@@ -26,14 +26,21 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 
-from . import highlight
+from . import adapters, highlight
+from .adapters import (
+    CELL_CLASS,
+    CELL_TAG_PREFIX,
+    CODE_CELL_CLASS,
+    MARKDOWN_CELL_CLASS,
+    OUTPUT_AREA_CLASS,
+    OUTPUT_CLASS,
+    RENDERED_MARKDOWN_CLASS,
+)
 
 CHECKS_TAG = "checks"
 PROVENANCE_TAG = "dl-provenance"
 CHECKS_SUMMARY = "Checked on this page"
 
-_DATA_URI = re.compile(r'src="data:image/(png|jpeg|gif|svg\+xml);base64,([A-Za-z0-9+/=\s]+)"')
-_STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.S)
 _SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
 
 
@@ -76,7 +83,7 @@ def extract_images(page_html: str) -> tuple[str, list[Image]]:
             attrs += f' width="{size[0]}" height="{size[1]}"'
         return attrs
 
-    return _DATA_URI.sub(replace, page_html), list(images.values())
+    return adapters.INLINE_IMAGE.sub(replace, page_html), list(images.values())
 
 
 def strip_inline_assets(soup: BeautifulSoup) -> None:
@@ -88,7 +95,7 @@ def strip_inline_assets(soup: BeautifulSoup) -> None:
         script.decompose()
     # mkdocs-jupyter's own copy button and the copy of the source it keeps for it; the cell
     # tags it prints above a cell ("checks", "skip-execution") are for authors, not readers.
-    for selector in (".zeroclipboard-container", ".clipboard-copy-txt", ".celltoolbar"):
+    for selector in adapters.COPY_BUTTON_AND_TAGS:
         for node in soup.select(selector):
             node.decompose()
 
@@ -96,9 +103,8 @@ def strip_inline_assets(soup: BeautifulSoup) -> None:
 def _code_block(soup: BeautifulSoup, source: str, language: str) -> Tag:
     """Material's markup for a code block, so that its copy button and colours apply:
     ``<div class="language-x highlight"><pre><span></span><code>...</code></pre></div>``."""
-    markup = (
-        f'<div class="language-{language} highlight"><pre><span></span>'
-        f"<code>{highlight.highlight(source, language)}</code></pre></div>"
+    markup = adapters.MATERIAL_CODE_BLOCK.format(
+        language=language, code=highlight.highlight(source, language)
     )
     return BeautifulSoup(markup, "html.parser").div.extract()
 
@@ -106,10 +112,12 @@ def _code_block(soup: BeautifulSoup, source: str, language: str) -> Tag:
 def _material_code(soup: BeautifulSoup) -> None:
     """Code cells, and package source shown by ``show_source`` (Pygments with inline colours
     for a light background only), become Material code blocks."""
-    for block in soup.select("div.highlight-ipynb"):
-        language = next((c[3:] for c in block.get("class", []) if c.startswith("hl-")), "python")
+    prefix = adapters.LANGUAGE_CLASS_PREFIX
+    for block in soup.select(adapters.CODE_INPUT):
+        classes = block.get("class", [])
+        language = next((c[len(prefix) :] for c in classes if c.startswith(prefix)), "python")
         block.replace_with(_code_block(soup, block.find("pre").get_text(), language))
-    for block in soup.select(".jp-OutputArea-output div.highlight[style]"):
+    for block in soup.select(f".{OUTPUT_CLASS} div.highlight[style]"):
         block.replace_with(_code_block(soup, block.find("pre").get_text(), "python"))
 
 
@@ -120,30 +128,28 @@ def _simplify_cells(soup: BeautifulSoup) -> None:
     ``div.jp-OutputArea`` of ``div.jp-OutputArea-output[data-mime-type]``, or holding a
     ``div.jp-RenderedMarkdown``.
     """
-    for cell in soup.select("div.jp-Cell"):
-        keep = [c for c in cell.get("class", []) if c.startswith("celltag_")]
-        if "jp-CodeCell" in cell["class"]:
+    mime = adapters.MIME_TYPE_ATTRIBUTE
+    for cell in soup.select(f"div.{CELL_CLASS}"):
+        keep = [c for c in cell.get("class", []) if c.startswith(CELL_TAG_PREFIX)]
+        if CODE_CELL_CLASS in cell["class"]:
             code = cell.select_one("div.highlight")
-            outputs = cell.select(".jp-OutputArea-output")
+            outputs = cell.select(f".{OUTPUT_CLASS}")
             cell.clear()
-            cell["class"] = ["jp-Cell", "jp-CodeCell", *keep]
+            cell["class"] = [CELL_CLASS, CODE_CELL_CLASS, *keep]
             if code is not None:
                 cell.append(code)
             if outputs:
-                area = soup.new_tag("div", attrs={"class": "jp-OutputArea"})
+                area = soup.new_tag("div", attrs={"class": OUTPUT_AREA_CLASS})
                 for output in outputs:
-                    output.attrs = {
-                        "class": ["jp-OutputArea-output"],
-                        "data-mime-type": output.get("data-mime-type", ""),
-                    }
+                    output.attrs = {"class": [OUTPUT_CLASS], mime: output.get(mime, "")}
                     area.append(output.extract())
                 cell.append(area)
-        elif "jp-MarkdownCell" in cell["class"]:
-            rendered = cell.select_one(".jp-RenderedMarkdown")
+        elif MARKDOWN_CELL_CLASS in cell["class"]:
+            rendered = cell.select_one(f".{RENDERED_MARKDOWN_CLASS}")
             cell.clear()
-            cell["class"] = ["jp-Cell", "jp-MarkdownCell", *keep]
+            cell["class"] = [CELL_CLASS, MARKDOWN_CELL_CLASS, *keep]
             if rendered is not None:
-                rendered.attrs = {"class": ["jp-RenderedMarkdown"]}
+                rendered.attrs = {"class": [RENDERED_MARKDOWN_CLASS]}
                 cell.append(rendered)
 
 
@@ -158,7 +164,7 @@ def _summary(cell: Tag) -> str:
 
 def _fold_checks(soup: BeautifulSoup) -> None:
     """Wrap each run of consecutive ``checks`` cells in one closed ``<details>``."""
-    cells = soup.select(f"div.jp-Cell.celltag_{CHECKS_TAG}")
+    cells = soup.select(f"div.{CELL_CLASS}.{CELL_TAG_PREFIX}{CHECKS_TAG}")
     done: set[int] = set()
     for cell in cells:
         if id(cell) in done:
@@ -172,7 +178,7 @@ def _fold_checks(soup: BeautifulSoup) -> None:
         for block in (b for member in run for b in member.select("div.highlight")):
             # Quiet asserts get no copy button: Material's per-block work is what a long
             # chapter's phone pays most for at load, and these are rarely copied.
-            block["class"] = [*block.get("class", []), "no-copy"]
+            block["class"] = [*block.get("class", []), adapters.NO_COPY_CLASS]
         details = soup.new_tag("details", attrs={"class": "dl-checks"})
         summary = soup.new_tag("summary")
         summary.string = _summary(run[0])
@@ -188,13 +194,14 @@ def _exclude_from_search(soup: BeautifulSoup) -> None:
     They were a fifth of the index, which every reader downloads as a page opens: on a slow
     phone connection the download delays the page's first paint. Search finds prose and code.
     """
-    for block in soup.select("details.dl-checks, div.jp-OutputArea"):
+    for block in soup.select(f"details.dl-checks, div.{OUTPUT_AREA_CLASS}"):
         if block.find_parent("details", class_="dl-checks") is None:  # marked once, not twice
-            block["data-search-exclude"] = None  # a bare attribute: a page pays per byte
+            block[adapters.SEARCH_EXCLUDE] = None  # a bare attribute (site_hooks drops it later)
 
 
 def _tags(cell: Tag) -> set[str]:
-    return {c[len("celltag_") :] for c in cell.get("class", []) if c.startswith("celltag_")}
+    classes = cell.get("class", [])
+    return {c[len(CELL_TAG_PREFIX) :] for c in classes if c.startswith(CELL_TAG_PREFIX)}
 
 
 def provenance_line(info: dict) -> str:
@@ -211,8 +218,8 @@ def provenance_line(info: dict) -> str:
 
 
 def _provenance(soup: BeautifulSoup) -> None:
-    for cell in soup.select(f"div.jp-Cell.celltag_{PROVENANCE_TAG}"):
-        output = cell.select_one(".jp-OutputArea-output pre")
+    for cell in soup.select(f"div.{CELL_CLASS}.{CELL_TAG_PREFIX}{PROVENANCE_TAG}"):
+        output = cell.select_one(f".{OUTPUT_CLASS} pre")
         try:
             info = json.loads(output.get_text()) if output else None
         except json.JSONDecodeError:
@@ -229,7 +236,7 @@ def _row_headers(soup: BeautifulSoup) -> None:
     """A Markdown table with an empty top-left cell labels its rows by its first column: those
     cells become row headers (``th scope=row``), so that a screen reader can name every cell by
     its row and column (axe-core: td-has-header), and the empty corner a plain cell."""
-    for table in soup.select(".jp-RenderedMarkdown table"):
+    for table in soup.select(f".{RENDERED_MARKDOWN_CLASS} table"):
         corner = table.select_one("thead tr > th")
         if corner is None or corner.get_text(strip=True) or corner.find_previous_sibling():
             continue
@@ -244,8 +251,8 @@ def _row_headers(soup: BeautifulSoup) -> None:
 def restyle(soup: BeautifulSoup) -> None:
     """Material's code markup, folded checks and the provenance line (see the module docstring)."""
     # nbconvert's heading permalinks ("¶") look and behave like Material's.
-    for link in soup.select("a.anchor-link"):
-        link["class"] = ["headerlink"]
+    for link in soup.select(adapters.HEADING_ANCHOR):
+        link["class"] = [adapters.HEADERLINK_CLASS]
     _material_code(soup)
     _row_headers(soup)
     _simplify_cells(soup)
