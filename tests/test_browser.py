@@ -98,7 +98,13 @@ def _open(browser, url, width=1280):
     WebDriverWait(browser, 60).until(
         lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
     )
-    # keyboard.js has checked every block (in idle slices) for sideways scrolling.
+    _wait_for_keyboard_checks(browser)
+
+
+def _wait_for_keyboard_checks(browser) -> None:
+    """Until keyboard.js has checked every block (in idle slices) for sideways scrolling."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
     WebDriverWait(browser, 60).until(
         lambda d: d.execute_script("return document.documentElement.dataset.dlKeyboard === 'ready'")
     )
@@ -132,6 +138,7 @@ def _read_through(browser) -> None:
         step();
         """
     )
+    _wait_for_keyboard_checks(browser)  # folding and scrolling set blocks up: checked again
 
 
 def _axe(browser) -> list[dict]:
