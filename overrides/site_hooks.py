@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 import html
-import importlib.util
 import logging
 import re
 import shutil
@@ -42,20 +41,13 @@ log = logging.getLogger("mkdocs.hooks.dlcourse.site")
 HERE = Path(__file__).resolve().parent
 
 
-def _load_package():
-    """Import ``overrides/dlsite``, the helpers next to this file (hooks are not on sys.path)."""
-    for name in [n for n in sys.modules if n == "dlsite" or n.startswith("dlsite.")]:
-        del sys.modules[name]  # `mkdocs serve` reloads the hooks: reload the helpers too
-    spec = importlib.util.spec_from_file_location(
-        "dlsite", HERE / "dlsite" / "__init__.py", submodule_search_locations=[str(HERE / "dlsite")]
-    )
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["dlsite"] = package
-    spec.loader.exec_module(package)
-    return package
-
-
-_load_package()
+# Hooks are loaded by file path: their folder goes on sys.path, as hooks.py does for the
+# executor, and the helpers are imported as the package they are. `mkdocs serve` reloads the
+# hooks on a change: the helpers are reloaded with them.
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+for _name in [n for n in sys.modules if n == "dlsite" or n.startswith("dlsite.")]:
+    del sys.modules[_name]
 from dlsite import adapters, download, math, notebook_page, squeeze, wheel  # noqa: E402
 
 MATH_DEST = "assets/math"  # Temml's stylesheet, its font and the math font (docs/: the licence)

@@ -25,6 +25,7 @@ import struct
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
+from docs_blocks import PROVENANCE_TAG  # the executor adds that cell; this page renders it
 
 from . import adapters, highlight
 from .adapters import (
@@ -38,7 +39,6 @@ from .adapters import (
 )
 
 CHECKS_TAG = "checks"
-PROVENANCE_TAG = "dl-provenance"
 CHECKS_SUMMARY = "Checked on this page"
 
 _SVG_SIZE = re.compile(rb'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
