@@ -1,0 +1,50 @@
+"""dlcourse.serving: cases that mutation testing (mutmut) found unchecked by test_serving.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dlcourse import serving
+
+
+class _Client:
+    """Answers 200 to every post and keeps what it was sent."""
+
+    def __init__(self):
+        self.bodies = []
+
+    def post(self, path, json):
+        assert path == "/predict"
+        self.bodies.append(json)
+        return type("Response", (), {"status_code": 200, "text": ""})()
+
+
+class _Counting(nn.Linear):
+    def __init__(self):
+        super().__init__(4, 2)
+        self.rows = []
+
+    def forward(self, x):
+        self.rows.append(len(x))
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("repeats, requests", [(3, 1 + 3), (None, 1 + 5)])
+def test_batching_throughput_takes_repeats_measurements_of_each_batch(repeats, requests):
+    """One untimed warm-up request, then ``repeats`` timed ones (5 by default), each holding
+    the first ``batch_size`` rows of X; the model sees batches of the same sizes."""
+    X = np.random.default_rng(0).standard_normal((10, 4)).astype(np.float32)
+    client, model = _Client(), _Counting()
+    kwargs = {} if repeats is None else {"repeats": repeats}
+    rows = serving.batching_throughput(model, client, X, [1, 7], **kwargs)
+    assert [r["batch_size"] for r in rows] == [1, 7]
+    assert [len(body["inputs"]) for body in client.bodies] == [1] * requests + [7] * requests
+    np.testing.assert_array_equal(np.array(client.bodies[-1]["inputs"], np.float32), X[:7])
+    assert set(model.rows) == {1, 7} and model.training is False
+    for r in rows:
+        assert r["model_rows_per_second"] == pytest.approx(r["batch_size"] / r["model_seconds"])
+        assert r["api_rows_per_second"] == pytest.approx(r["batch_size"] / r["api_seconds"])
+    assert all(p.device == torch.device("cpu") for p in model.parameters())

@@ -1,0 +1,58 @@
+"""dlcourse.train: cases that mutation testing (mutmut) found unchecked by the training tests."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from dlcourse.train import progress
+
+
+class _Kernel:
+    """A Jupyter kernel as IPython exposes it: get_parent(channel) is the request being run."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_parent(self, channel):
+        return self.request if channel == "shell" else {"content": {"allow_stdin": True}}
+
+
+def _inside(monkeypatch, shell):
+    """Pretend IPython is imported and get_ipython() returns shell."""
+    fake = types.ModuleType("IPython")
+    fake.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+
+
+@pytest.mark.parametrize(
+    "request_, reader",
+    [
+        ({"content": {"allow_stdin": True}}, True),  # JupyterLab, Notebook, VS Code
+        ({"content": {"allow_stdin": False}}, False),  # nbclient in the site build
+        ({"content": {}}, False),  # a front end that does not say: no bar
+        ({}, False),  # no content at all
+        (None, False),  # no request
+    ],
+)
+def test_in_a_kernel_the_reader_is_the_shell_requests_allow_stdin(monkeypatch, request_, reader):
+    _inside(monkeypatch, types.SimpleNamespace(kernel=_Kernel(request_)))
+    assert progress._notebook_reader() is reader
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    monkeypatch.delenv(progress.ENV_VAR, raising=False)
+    assert progress.bar_wanted() is reader
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [
+        None,  # IPython imported, but no shell running
+        types.SimpleNamespace(),  # a terminal IPython: no kernel
+        types.SimpleNamespace(kernel=object()),  # a kernel without get_parent
+    ],
+)
+def test_outside_a_kernel_the_reader_is_unknown(monkeypatch, shell):
+    _inside(monkeypatch, shell)
+    assert progress._notebook_reader() is None
