@@ -56,3 +56,9 @@ def test_in_a_kernel_the_reader_is_the_shell_requests_allow_stdin(monkeypatch, r
 def test_outside_a_kernel_the_reader_is_unknown(monkeypatch, shell):
     _inside(monkeypatch, shell)
     assert progress._notebook_reader() is None
+
+
+def test_without_ipython_imported_the_reader_is_unknown(monkeypatch):
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    assert progress._notebook_reader() is None
+    assert "IPython" not in sys.modules  # asking did not import it
