@@ -48,3 +48,19 @@ def test_batching_throughput_takes_repeats_measurements_of_each_batch(repeats, r
         assert r["model_rows_per_second"] == pytest.approx(r["batch_size"] / r["model_seconds"])
         assert r["api_rows_per_second"] == pytest.approx(r["batch_size"] / r["api_seconds"])
     assert all(p.device == torch.device("cpu") for p in model.parameters())
+
+
+def test_batching_throughput_sends_the_rows_to_the_models_device(monkeypatch):
+    """The inputs go to the parameters' device, and the model's timing waits on that device.
+    A model on torch's "meta" device (shapes only, no data) stands in for a GPU here."""
+    from dlcourse.serving import throughput
+
+    waits = []
+    monkeypatch.setattr(
+        throughput, "synchronizer", lambda device: lambda: waits.append(torch.device(device))
+    )
+    model = nn.Linear(4, 2, device="meta")
+    X = np.zeros((3, 4), np.float32)
+    rows = serving.batching_throughput(model, _Client(), X, [2], repeats=2)
+    assert [r["batch_size"] for r in rows] == [2]
+    assert waits and set(waits) == {torch.device("meta")}
