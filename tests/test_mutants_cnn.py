@@ -36,3 +36,22 @@ def test_the_flipped_kernel_derivation_holds_for_strides_wider_than_the_padding(
     np.testing.assert_allclose(flipped, xt.grad.numpy(), rtol=0, atol=TOL)
     dx, _, _ = cnn.conv2d_backward(x, w, grad_out, stride, padding)
     np.testing.assert_allclose(flipped, dx, rtol=0, atol=TOL)
+
+
+def test_output_size_and_im2col_default_to_stride_1_and_no_padding():
+    assert cnn.output_size(7, 3) == 5 == cnn.output_size(7, 3, 1, 0)
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 5))
+    np.testing.assert_array_equal(cnn.im2col(x, 3, 2), cnn.im2col(x, 3, 2, 1, 0))
+    assert cnn.im2col(x, 3, 2).shape == (2, 3 * 3 * 2, 4 * 4)  # (N, C*kh*kw, Ho*Wo)
+
+
+def test_a_bad_array_is_named_with_its_layout():
+    x = np.zeros((1, 2, 5, 5))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        cnn.im2col(np.zeros((2, 5, 5)), 3, 3)
+    with pytest.raises(ValueError, match=r"\(out_channels, in_channels, kh, kw\)"):
+        cnn.conv2d(x, np.zeros((2, 3, 3)))
+    with pytest.raises(
+        ValueError, match=r"^weight's kernel \(7, 7\) is larger than the padded input"
+    ):
+        cnn.conv2d(x, np.zeros((1, 2, 7, 7)))

@@ -24,3 +24,12 @@ def test_a_step_names_its_gate_count_in_a_shape_error(step, gates, words):
     assert message.startswith(f"x_part must have shape {(B, gates * H)}")
     assert words in message
     assert message.endswith(f"got {(B, gates * H + 1)}")
+
+
+@pytest.mark.parametrize("cls", [rnn.LSTM, rnn.LSTMCell])
+def test_a_bad_state_is_named_with_the_module_and_the_part_of_the_pair(cls):
+    layer = cls(3, 4)
+    x = torch.zeros(2, 5, 3) if cls is rnn.LSTM else torch.zeros(2, 3)
+    h, c = torch.zeros(2, 4), torch.zeros(2, 5)
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: state c must have shape"):
+        layer(x, (h, c))

@@ -62,3 +62,17 @@ def test_without_ipython_imported_the_reader_is_unknown(monkeypatch):
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
     assert progress._notebook_reader() is None
     assert "IPython" not in sys.modules  # asking did not import it
+
+
+def test_train_epoch_names_a_wrong_scaler():
+    import torch
+    from torch import nn
+
+    from dlcourse import train
+
+    model = nn.Linear(2, 1)
+    loader = [(torch.zeros(4, 2), torch.zeros(4, 1))]
+    with pytest.raises(TypeError, match=r"^scaler "):
+        train.train_epoch(
+            model, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), scaler=3
+        )
