@@ -18,3 +18,28 @@ def test_the_smallest_sinusoidal_encoding_has_one_sine_and_one_cosine():
     with pytest.raises(ValueError):
         transformer.sinusoidal_positions(4, 1)
     assert math.isclose(float(pe[1, 0]), math.sin(1.0), rel_tol=1e-6)
+
+
+def test_bias_false_reaches_every_layer_and_bias_true_is_the_mlps_default():
+    assert transformer.MLP(8).fc.bias is not None
+    model = transformer.GPT(transformer.GPTConfig(n_embd=16, n_head=2, bias=False))
+    assert not [name for name, _ in model.named_parameters() if name.endswith("bias")]
+    assert model.ln_f.bias is None and model.blocks[0].mlp.fc.bias is None
+
+
+def test_the_sinusoidal_table_is_a_buffer_outside_the_state_dict():
+    model = transformer.GPT(transformer.GPTConfig(positions="sinusoidal"))
+    assert "pe" in dict(model.named_buffers())
+    assert "pe" not in model.state_dict()  # computed again at construction, never saved
+
+
+def test_gpt_initial_weights_have_gpt2s_scales():
+    """Weights N(0, 0.02); the residual projections N(0, 0.02 / sqrt(2 * n_layer))."""
+    torch.manual_seed(0)
+    L = 8
+    model = transformer.GPT(transformer.GPTConfig(n_layer=L, n_embd=64, vocab_size=500))
+    residual = torch.cat(
+        [p.flatten() for b in model.blocks for p in (b.attn.out_proj.weight, b.mlp.proj.weight)]
+    )
+    assert abs(residual.std().item() / (0.02 / math.sqrt(2 * L)) - 1) < 0.1
+    assert abs(model.blocks[0].mlp.fc.weight.std().item() / 0.02 - 1) < 0.1
