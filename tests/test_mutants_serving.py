@@ -64,3 +64,10 @@ def test_batching_throughput_sends_the_rows_to_the_models_device(monkeypatch):
     rows = serving.batching_throughput(model, _Client(), X, [2], repeats=2)
     assert [r["batch_size"] for r in rows] == [2]
     assert waits and set(waits) == {torch.device("meta")}
+
+
+def test_an_error_location_reads_as_in_the_request():
+    from dlcourse.serving import contract
+
+    assert contract._where(("inputs", 2, 5)) == "inputs[2][5]"
+    assert contract._where(()) == "body"  # the body itself, e.g. a list instead of an object

@@ -76,3 +76,29 @@ def test_train_epoch_names_a_wrong_scaler():
         train.train_epoch(
             model, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1), scaler=3
         )
+
+
+def test_a_resumable_checkpoint_keeps_the_gradient_scalers_state(tmp_path):
+    import torch
+    from torch import nn
+
+    from dlcourse.train import resume
+    from dlcourse.train.history import History
+
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    path = tmp_path / "run.pt"
+    resume.save_run(path, model, optimizer, None, History(), resume.ResumeState(), scaler, None)
+    assert resume.ResumeState.peek(path).scaler["scale"] == 1024.0
+
+
+def test_peek_refuses_a_file_that_holds_no_dict(tmp_path):
+    import torch
+
+    from dlcourse.train import resume
+
+    path = tmp_path / "list.pt"
+    torch.save([1, 2, 3], path)
+    with pytest.raises(ValueError, match="it has no fit state; nothing was loaded"):
+        resume.ResumeState.peek(path)
