@@ -71,3 +71,21 @@ def test_an_error_location_reads_as_in_the_request():
 
     assert contract._where(("inputs", 2, 5)) == "inputs[2][5]"
     assert contract._where(()) == "body"  # the body itself, e.g. a list instead of an object
+
+
+@pytest.mark.parametrize("classes", [None, ["a", "b", "c"]])
+def test_the_openapi_answer_declares_k_numbers_per_input(classes):
+    """The 200 answer's schema: each row of outputs (or probabilities) holds exactly k numbers."""
+    from dlcourse.serving import contract
+
+    schema = contract.openapi({"type": "object"}, classes, 3)
+    answer = schema["responses"]["200"]["content"]["application/json"]["schema"]
+    row = answer["properties"]["outputs" if classes is None else "probabilities"]["items"]
+    assert row == {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
+
+
+def test_an_unforeseen_validation_error_keeps_pydantics_words():
+    from dlcourse.serving import contract
+
+    error = {"loc": ("inputs",), "type": "something_new", "msg": "Input is odd"}
+    assert contract.message(error, (4,), 10, 1e6) == "inputs: Input is odd"
