@@ -80,6 +80,10 @@ def test_the_openapi_answer_declares_k_numbers_per_input(classes):
 
     schema = contract.openapi({"type": "object"}, classes, 3)
     answer = schema["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["type"] == "object"
+    assert answer["required"] == (
+        ["outputs"] if classes is None else ["predictions", "indices", "probabilities"]
+    )
     row = answer["properties"]["outputs" if classes is None else "probabilities"]["items"]
     assert row == {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3}
 

@@ -43,3 +43,4 @@ def test_gpt_initial_weights_have_gpt2s_scales():
     )
     assert abs(residual.std().item() / (0.02 / math.sqrt(2 * L)) - 1) < 0.1
     assert abs(model.blocks[0].mlp.fc.weight.std().item() / 0.02 - 1) < 0.1
+    assert abs(model.wte.weight.std().item() / 0.02 - 1) < 0.1  # the embeddings too
