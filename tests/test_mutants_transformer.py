@@ -44,3 +44,16 @@ def test_gpt_initial_weights_have_gpt2s_scales():
     assert abs(residual.std().item() / (0.02 / math.sqrt(2 * L)) - 1) < 0.1
     assert abs(model.blocks[0].mlp.fc.weight.std().item() / 0.02 - 1) < 0.1
     assert abs(model.wte.weight.std().item() / 0.02 - 1) < 0.1  # the embeddings too
+
+
+def test_sinusoidal_positions_need_an_even_n_embd():
+    transformer.GPTConfig(positions="learned", n_embd=15, n_head=3)  # odd is fine when learned
+    with pytest.raises(ValueError, match="n_embd"):
+        transformer.GPTConfig(positions="sinusoidal", n_embd=15, n_head=3)
+
+
+def test_lm_loss_takes_a_single_position():
+    """logits (V,) with one target: the (..., V) of the docstring with no leading axis."""
+    logits = torch.tensor([0.5, -1.0, 2.0, 0.0])
+    expected = torch.nn.functional.cross_entropy(logits[None], torch.tensor([2]))
+    torch.testing.assert_close(transformer.lm_loss(logits, torch.tensor(2)), expected)
