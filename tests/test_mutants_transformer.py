@@ -57,3 +57,10 @@ def test_lm_loss_takes_a_single_position():
     logits = torch.tensor([0.5, -1.0, 2.0, 0.0])
     expected = torch.nn.functional.cross_entropy(logits[None], torch.tensor([2]))
     torch.testing.assert_close(transformer.lm_loss(logits, torch.tensor(2)), expected)
+
+
+def test_a_cache_entry_of_the_wrong_type_is_named_by_its_index():
+    model = transformer.GPT(transformer.GPTConfig(n_layer=2))
+    idx = torch.zeros(1, 3, dtype=torch.long)
+    with pytest.raises(TypeError, match=r"^cache\[1\] "):
+        model(idx, cache=[transformer.KVCache(), object()])
