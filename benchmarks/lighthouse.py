@@ -10,7 +10,7 @@ Lighthouse's own CPU benchmark of the host is reported too: under 1000 it warns 
 is too slow for its performance score, and such runs say little about a reader's phone. Run it
 on a quiet machine, after ``mkdocs build``:
 
-    python benchmarks/lighthouse.py [--quick] [--runs N] [--all]
+    python benchmarks/lighthouse.py [--quick] [--runs N] [--all] [--site PATH]
 
 It measures the site, not PyTorch: ``tests/test_benchmarks.py`` leaves it out, and
 ``tests/test_lighthouse.py`` runs it once with ``--quick``.
@@ -43,20 +43,22 @@ def main() -> None:
     p.add_argument(
         "--all", action="store_true", help="every chapter too, not only the two heaviest"
     )
+    p.add_argument("--site", type=Path, default=SITE, help="the built site (default: site/)")
     args = p.parse_args()
     runs = 1 if args.quick else args.runs
+    site = args.site
     pages = PAGES[:1] if args.quick else PAGES
     if args.all and not args.quick:
-        chapters = sorted(p.parent.name for p in (SITE / "chapters").glob("*/index.html"))
+        chapters = sorted(p.parent.name for p in (site / "chapters").glob("*/index.html"))
         pages = [PAGES[0]] + [f"chapters/{name}/" for name in chapters]
     if runs < 1:
         p.error(f"--runs must be at least 1; got {runs}")
     if not (available() and CHROMIUM):
         p.error("needs Node.js with `npm ci` (Lighthouse) and Chromium")
-    if not (SITE / "index.html").is_file():
-        p.error("no built site in site/: run `mkdocs build` first")
+    if not (site / "index.html").is_file():
+        p.error(f"no built site in {site}: run `mkdocs build` first")
     results = []
-    with serve(SITE) as (base, _), tempfile.TemporaryDirectory() as tmp:
+    with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:
         for page in pages:
             seen = [
                 lighthouse(base + page, Path(tmp) / "r.json", CHROMIUM, "performance")
