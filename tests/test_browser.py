@@ -122,10 +122,14 @@ def _read_through(browser) -> None:
         const done = arguments[0];
         const closed = [...document.querySelectorAll('article details:not([open])')];
         closed.forEach(d => d.open = true);
+        // Back at the top, Material fades the site's name back into the header: axe must not
+        // measure its colour halfway through, so wait until every transition has ended.
+        const settled = () => Promise.all(
+          document.getAnimations().map(a => a.finished.catch(() => null)));
         const finish = () => {
           closed.forEach(d => d.open = false);
           window.scrollTo(0, 0);
-          done();
+          requestAnimationFrame(() => requestAnimationFrame(() => settled().then(() => done())));
         };
         let y = 0;
         function step() {
