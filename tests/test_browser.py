@@ -123,9 +123,11 @@ def _read_through(browser) -> None:
         const closed = [...document.querySelectorAll('article details:not([open])')];
         closed.forEach(d => d.open = true);
         // Back at the top, Material fades the site's name back into the header: axe must not
-        // measure its colour halfway through, so wait until every transition has ended.
-        const settled = () => Promise.all(
-          document.getAnimations().map(a => a.finished.catch(() => null)));
+        // measure its colour halfway through, so wait until the header's transitions have ended
+        // (only the header's: one in a cell the browser skips off screen never ticks).
+        const header = document.querySelector('.md-header');
+        const settled = () => Promise.all((header ? header.getAnimations({ subtree: true }) : [])
+          .map(a => a.finished.catch(() => null)));
         const finish = () => {
           closed.forEach(d => d.open = false);
           window.scrollTo(0, 0);
